@@ -1,0 +1,153 @@
+/**
+ * The error classes every Observable of this library errors with, and the one place where an HTTP status
+ * becomes an error class. All extend {@link LLMProviderError}, so `instanceof LLMProviderError` catches them all.
+ *
+ * No error ever holds the JWT: messages are built from status, body and URL only, and a transport failure's
+ * `cause` is the underlying system error, never the axios error (whose config carries the headers).
+ */
+
+/** Where a failed request went: method and URL, never headers. */
+export interface RequestInfo {
+  method: string;
+  url: string;
+}
+
+/** Options shared by every error class. */
+export interface LLMProviderErrorOptions {
+  status?: number;
+  request?: RequestInfo;
+  cause?: unknown;
+}
+
+/**
+ * The base class: a failed gateway call. `status` is the HTTP status where there was one, `request` the
+ * method and URL, `cause` the underlying error (a network error, a refresh failure, a zod issue list).
+ */
+export class LLMProviderError extends Error {
+  override readonly name: string = 'LLMProviderError';
+  readonly status?: number;
+  readonly request?: RequestInfo;
+
+  constructor(message: string, options: LLMProviderErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+    this.request = options.request;
+  }
+
+  /** A plain, token-free form for logs: `JSON.stringify(error)` gives name, message, status and request. */
+  toJSON(): Record<string, unknown> {
+    const { name, message, status, request } = this;
+    const own: Record<string, unknown> = { ...this };
+    return { ...own, name, message, status, request };
+  }
+}
+
+/** 401 that a refresh could not cure: no `refreshToken`, the refresh failed (`cause`), or the retry got 401 too. */
+export class AuthenticationError extends LLMProviderError {
+  override readonly name = 'AuthenticationError';
+}
+
+/** 404 from the gateway: it does not know `model`. */
+export class ModelNotFoundError extends LLMProviderError {
+  override readonly name = 'ModelNotFoundError';
+  constructor(
+    readonly model: string,
+    options: LLMProviderErrorOptions = {},
+  ) {
+    super(`Model not found: ${model}`, options);
+  }
+}
+
+/** 502 from the gateway: the upstream provider failed; `detail` is the gateway's explanation. */
+export class GatewayError extends LLMProviderError {
+  override readonly name = 'GatewayError';
+  constructor(
+    readonly detail: string,
+    options: LLMProviderErrorOptions = {},
+  ) {
+    super(`Server LLM gateway error: ${detail}`, options);
+  }
+}
+
+/** No answer in time: the whole `chat$` request, or the first byte / a silence between stream events. */
+export class RequestTimeoutError extends LLMProviderError {
+  override readonly name = 'RequestTimeoutError';
+  constructor(
+    readonly timeoutMs: number,
+    readonly phase: 'request' | 'first-event' | 'idle' | 'refresh',
+    options: LLMProviderErrorOptions = {},
+  ) {
+    super(`Request timeout after ${timeoutMs} ms (${phase})`, options);
+  }
+}
+
+/** Why a stream failed after its 200: the kinds a caller may want to tell apart. */
+export type StreamErrorType = 'error-payload' | 'truncated' | 'line-too-long' | 'not-event-stream';
+
+/**
+ * The stream broke after a 200: an `error` payload mid-stream (`detail` is its detail), the body ended without
+ * `[DONE]`, a line exceeded `maxLineBytes`, or the body was not an event stream.
+ */
+export class StreamError extends LLMProviderError {
+  override readonly name = 'StreamError';
+  constructor(
+    readonly type: StreamErrorType,
+    readonly detail: string,
+    options: LLMProviderErrorOptions = {},
+  ) {
+    super(type === 'error-payload' ? `Stream error: ${detail}` : detail, options);
+  }
+}
+
+/** The server's JSON does not fit the wire schema; `field` is the path of the first offending field. */
+export class ResponseValidationError extends LLMProviderError {
+  override readonly name = 'ResponseValidationError';
+  constructor(
+    readonly field: string,
+    message: string,
+    options: LLMProviderErrorOptions = {},
+  ) {
+    super(`Invalid response from gateway at "${field}": ${message}`, options);
+  }
+}
+
+/** Extracts the human-readable detail of an error body as the reference does: `detail`, else `error`, else the text. */
+export function errorDetail(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const record = parsed as Record<string, unknown>;
+      if ('detail' in record) return stringify(record.detail);
+      if ('error' in record) return stringify(record.error);
+    }
+    return body;
+  } catch {
+    return body;
+  }
+}
+
+function stringify(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * Maps a non-200 answer to its error class (401 here means "not cured by a refresh"). The body is cut to
+ * 2 kB in the message so an HTML error page cannot flood a log.
+ */
+export function errorFromStatus(status: number, body: string, model: string, request?: RequestInfo): LLMProviderError {
+  const options = { status, request };
+  switch (status) {
+    case 401:
+      return new AuthenticationError('Authentication failed', options);
+    case 404:
+      return new ModelNotFoundError(model, options);
+    case 502:
+      return new GatewayError(truncate(errorDetail(body)), options);
+    default:
+      return new LLMProviderError(`Unexpected status ${status}: ${truncate(body)}`, options);
+  }
+}
+
+function truncate(text: string, max = 2048): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
+}
