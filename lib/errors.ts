@@ -37,7 +37,7 @@ export class LLMProviderError extends Error {
   /** A plain, token-free form for logs: `JSON.stringify(error)` gives name, message, status and request. */
   toJSON(): Record<string, unknown> {
     const { name, message, status, request } = this;
-    const own: Record<string, unknown> = { ...this };
+    const own: Record<string, unknown> = { ...(this as object) };
     return { ...own, name, message, status, request };
   }
 }
