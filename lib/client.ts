@@ -1,0 +1,130 @@
+/**
+ * LlmGatewayClient: composes transport, SSE parsing, chunk decoding, the 401 refresh and the timeouts into
+ * the two cold Observables of the public API. It holds no parsing or HTTP detail of its own.
+ */
+import axios, { AxiosInstance } from 'axios';
+import { BehaviorSubject, defer, map, Observable, throwError, timeout } from 'rxjs';
+import { RefreshToken, refreshOn401, sharedRefresh, TokenAuth } from './auth';
+import { LLMProviderError, RequestTimeoutError } from './errors';
+import { LlmGateway } from './gateway';
+import { Logger, silentLogger } from './logger';
+import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
+import { parseSseEvents } from './sse';
+import { toStreamChunks } from './stream-chunks';
+import { defaultAdapter, postForJson, postForStream, TransportOptions } from './transport';
+
+/** How to reach the gateway and how patient to be. */
+export interface LlmGatewayClientOptions {
+  /** Base URL of the gateway, http or https; a trailing slash is tolerated, a path prefix kept. */
+  serverUrl: string;
+  /** The current JWT. The client reads it for each request and pushes refreshed tokens into it. */
+  token$: BehaviorSubject<string>;
+  /** Gets a new JWT after a 401. Without it, a 401 is an `AuthenticationError` at once. */
+  refreshToken?: RefreshToken;
+  /**
+   * Milliseconds: a whole `chat$` request; for `chatStream$` the wait for the first event and the longest
+   * silence between events; also bounds a refresh. Default 120 000.
+   */
+  timeoutMs?: number;
+  /** Receives warnings (malformed stream lines, failed refreshes) and debug notes. Default: silent. */
+  logger?: Logger;
+  /** Longest SSE line accepted, in bytes. Default 1 MiB. */
+  maxLineBytes?: number;
+  /** Largest `/chat` body accepted, in bytes. Default 16 MiB. */
+  maxResponseBytes?: number;
+  /** An axios instance of your own (interceptors, proxy, adapter). Default: a new one with the fitting adapter. */
+  axios?: AxiosInstance;
+}
+
+/**
+ * The RxJS client of an LLM gateway. Every method returns a cold Observable: nothing is sent until
+ * subscribe, each subscription sends its own request, and unsubscribing aborts it.
+ *
+ * @example
+ * const client = new LlmGatewayClient({ serverUrl: 'https://api.example.com', token$, refreshToken });
+ * client.chatStream$({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
+ *   .subscribe((chunk) => process.stdout.write(chunk.content));
+ */
+export class LlmGatewayClient implements LlmGateway {
+  private readonly baseUrl: string;
+  private readonly auth: TokenAuth;
+  private readonly transport: TransportOptions;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+  private readonly maxLineBytes: number;
+
+  /** Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or a bound is not positive. */
+  constructor(options: LlmGatewayClientOptions) {
+    this.baseUrl = checkServerUrl(options.serverUrl);
+    this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? 120_000);
+    this.maxLineBytes = positive('maxLineBytes', options.maxLineBytes ?? 1024 * 1024);
+    this.logger = options.logger ?? silentLogger;
+    const { token$, refreshToken } = options;
+    this.auth = {
+      token$,
+      refresh$: refreshToken && sharedRefresh(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger }),
+    };
+    this.transport = {
+      http: options.axios ?? axios.create({ adapter: defaultAdapter() }),
+      maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? 16 * 1024 * 1024),
+    };
+  }
+
+  /**
+   * POSTs to `/api/v1/llm/chat`; emits one {@link LLMResponse} and completes. Errors with an
+   * {@link LLMProviderError} subclass: see the README's error table.
+   */
+  chat$(request: LLMRequest): Observable<LLMResponse> {
+    return defer(() => {
+      const call = this.call('/api/v1/llm/chat', request);
+      return refreshOn401(this.auth, (token) =>
+        postForJson({ ...call, token }, this.transport).pipe(
+          timeout({ first: this.timeoutMs, with: () => throwError(() => new RequestTimeoutError(this.timeoutMs, 'request')) }),
+        ),
+      );
+    }).pipe(map((data) => toLLMResponse(data, request.model)));
+  }
+
+  /**
+   * POSTs to `/api/v1/llm/chat/stream`; emits each {@link StreamChunk} as its event arrives and completes at
+   * `data: [DONE]`. Errors as {@link chat$} does, plus `StreamError` (an error payload, a truncated stream, a
+   * line over `maxLineBytes`) and `RequestTimeoutError` for a late first event or a long silence.
+   */
+  chatStream$(request: LLMRequest): Observable<StreamChunk> {
+    return defer(() => {
+      const call = this.call('/api/v1/llm/chat/stream', request);
+      const { timeoutMs } = this;
+      return refreshOn401(this.auth, (token) =>
+        postForStream({ ...call, token }, this.transport).pipe(
+          parseSseEvents({ maxLineBytes: this.maxLineBytes }),
+          timeout({
+            each: timeoutMs,
+            with: ({ seen }) => throwError(() => new RequestTimeoutError(timeoutMs, seen === 0 ? 'first-event' : 'idle')),
+          }),
+        ),
+      );
+    }).pipe(toStreamChunks({ model: request.model, logger: this.logger }));
+  }
+
+  private call(path: string, request: LLMRequest) {
+    return { url: this.baseUrl + path, body: toWireRequest(request, this.timeoutMs / 1000), model: request.model };
+  }
+}
+
+function checkServerUrl(serverUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(serverUrl);
+  } catch (cause) {
+    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`);
+  }
+  return serverUrl.replace(/\/+$/, '');
+}
+
+function positive(name: string, value: number): number {
+  if (!(value > 0) || !Number.isFinite(value)) throw new LLMProviderError(`${name} must be a positive number, got ${value}`);
+  return value;
+}

@@ -1,0 +1,20 @@
+/**
+ * llm-gateway-rx: an RxJS client for a server-side LLM gateway. The public surface; internals (transport,
+ * SSE parser, auth plumbing) are not exported.
+ */
+export { LlmGatewayClient } from './client';
+export type { LlmGatewayClientOptions } from './client';
+export type { LlmGateway } from './gateway';
+export type { RefreshToken } from './auth';
+export type { Logger } from './logger';
+export type { ChatMessage, LLMRequest, LLMResponse, StreamChunk, TokenUsage, ToolCall } from './protocol';
+export {
+  AuthenticationError,
+  GatewayError,
+  LLMProviderError,
+  ModelNotFoundError,
+  RequestTimeoutError,
+  ResponseValidationError,
+  StreamError,
+} from './errors';
+export type { RequestInfo, StreamErrorType } from './errors';

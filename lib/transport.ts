@@ -1,0 +1,150 @@
+/**
+ * One POST to the gateway as a cold Observable over axios: nothing is sent before subscribe, and unsubscribing
+ * aborts the request (an AbortController wired to axios' `signal`), which closes the socket.
+ */
+import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import { Observable, from, mergeMap } from 'rxjs';
+import { bodyBytes, readBodyText, ResponseBody } from './body-stream';
+import { errorFromStatus, LLMProviderError, RequestInfo, StreamError } from './errors';
+
+/** One call: where, what, with which token; `model` names the model in a 404's error. */
+export interface GatewayCall {
+  url: string;
+  body: unknown;
+  token: string;
+  model: string;
+}
+
+/** How the transport talks HTTP. */
+export interface TransportOptions {
+  http: AxiosInstance;
+  /** Largest `/chat` body accepted, in bytes. */
+  maxResponseBytes: number;
+}
+
+/**
+ * Node keeps axios' http adapter (no fetch/undici layer between us and the socket); everywhere else the fetch
+ * adapter, the only axios adapter that streams a body in a browser (XHR buffers it whole).
+ */
+export function defaultAdapter(): 'http' | 'fetch' {
+  const node = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  return node ? 'http' : 'fetch';
+}
+
+/**
+ * POSTs `call` and emits the parsed JSON of a 200 once. Errors with the class {@link errorFromStatus} picks for
+ * any other status, with {@link LLMProviderError} when the body is not JSON, too large, or the network fails.
+ */
+export function postForJson(call: GatewayCall, options: TransportOptions): Observable<unknown> {
+  return send(call, options, 'text').pipe(
+    mergeMap(async (response) => {
+      const text = String(response.data ?? '');
+      if (response.status !== 200) throw errorFromStatus(response.status, text, call.model, requestInfo(call));
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (cause) {
+        throw new LLMProviderError(`Response is not JSON: ${text.slice(0, 200)}`, {
+          status: 200,
+          request: requestInfo(call),
+          cause,
+        });
+      }
+    }),
+  );
+}
+
+/**
+ * POSTs `call` and emits the body's bytes as they arrive when the answer is a 200 event stream. Any other status
+ * errors as in {@link postForJson}; a 200 whose content type is not `text/event-stream` errors with a
+ * {@link StreamError} of type `not-event-stream` carrying the body's detail.
+ */
+export function postForStream(call: GatewayCall, options: TransportOptions): Observable<Uint8Array> {
+  const request = requestInfo(call);
+  return send(call, options, 'stream').pipe(
+    mergeMap((response) => {
+      const body = response.data as ResponseBody;
+      if (response.status !== 200) {
+        return from(readBodyText(body, request)).pipe(
+          mergeMap((text) => {
+            throw errorFromStatus(response.status, text, call.model, request);
+          }),
+        );
+      }
+      const type = String(response.headers['content-type'] ?? '');
+      if (type !== '' && !type.includes('text/event-stream')) {
+        return from(readBodyText(body, request)).pipe(
+          mergeMap((text) => {
+            throw new StreamError('not-event-stream', `Expected text/event-stream, got ${type}: ${text.slice(0, 500)}`, {
+              status: 200,
+              request,
+            });
+          }),
+        );
+      }
+      return bodyBytes(body, request);
+    }),
+  );
+}
+
+function requestInfo(call: GatewayCall): RequestInfo {
+  return { method: 'POST', url: call.url };
+}
+
+function send(call: GatewayCall, options: TransportOptions, responseType: 'text' | 'stream'): Observable<AxiosResponse> {
+  return new Observable<AxiosResponse>((subscriber) => {
+    const controller = new AbortController();
+    let settled = false;
+    options.http
+      .request({
+        method: 'POST',
+        url: call.url,
+        data: call.body,
+        headers: {
+          Authorization: `Bearer ${call.token}`,
+          'Content-Type': 'application/json',
+          Accept: responseType === 'stream' ? 'text/event-stream' : 'application/json',
+        },
+        responseType,
+        // We map every status ourselves; and we parse JSON ourselves so a bad body is a typed error.
+        validateStatus: () => true,
+        transformResponse: [(data: unknown) => data],
+        // Never follow a redirect: following one could carry the Authorization header to another origin.
+        maxRedirects: 0,
+        fetchOptions: { redirect: 'manual' },
+        maxContentLength: options.maxResponseBytes,
+        signal: controller.signal,
+      })
+      .then(
+        (response) => {
+          settled = true;
+          subscriber.next(response);
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          settled = true;
+          if (!subscriber.closed) subscriber.error(transportError(error, call, options));
+        },
+      );
+    // Once the response is out, its body owns the socket (bodyBytes destroys it on unsubscribe); aborting
+    // here then would cut a stream that is still being read.
+    return () => {
+      if (!settled) controller.abort();
+    };
+  });
+}
+
+/** Maps an axios failure to our errors, dropping the axios error itself: its `config` holds the token. */
+function transportError(error: unknown, call: GatewayCall, options: TransportOptions): LLMProviderError {
+  const request = requestInfo(call);
+  if (!axios.isAxiosError(error)) return new LLMProviderError(`Request failed: ${String(error)}`, { cause: error, request });
+  const axiosError = error as AxiosError;
+  if (axiosError.message.includes('maxContentLength')) {
+    return new LLMProviderError(`Response body exceeds maxResponseBytes (${options.maxResponseBytes} bytes)`, {
+      status: axiosError.response?.status,
+      request,
+    });
+  }
+  const cause = axiosError.cause ?? Object.assign(new Error(axiosError.message), { code: axiosError.code });
+  const code = (cause as { code?: string }).code ?? axiosError.code;
+  return new LLMProviderError(`Network error${code ? ` (${code})` : ''}: ${axiosError.message}`, { cause, request });
+}

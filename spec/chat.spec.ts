@@ -1,0 +1,197 @@
+/** chat$ against a real loopback gateway: the wire body, the mapping, status errors, laziness, timeouts. */
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import {
+  GatewayError,
+  LLMProviderError,
+  ModelNotFoundError,
+  RequestTimeoutError,
+  ResponseValidationError,
+} from '../lib';
+import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
+
+const ctx = useGateway();
+
+describe('chat$', () => {
+  it('POSTs the snake_case body with the bearer token and emits one LLMResponse, then completes', async () => {
+    ctx.gateway.route((_req, reply) =>
+      reply.json(200, {
+        content: 'Hi there',
+        model: 'served-model',
+        usage: { prompt_tokens: 3, completion_tokens: 5 },
+        tool_calls: [{ id: 'c1', name: 'lookup', arguments: { q: 'x' } }],
+        latency_ms: 12.5,
+      }),
+    );
+    const { client } = clientFor(ctx.gateway, {}, 'jwt-abc');
+    const result = await record(
+      client.chat$({ ...hello, temperature: 0.2, maxTokens: 50, tools: [{ type: 'function' }], toolChoice: 'auto', timeout: 30 }),
+    );
+
+    expect(result.completed).toBe(true);
+    expect(result.values).toEqual([
+      {
+        content: 'Hi there',
+        model: 'served-model',
+        usage: { promptTokens: 3, completionTokens: 5 },
+        toolCalls: [{ id: 'c1', name: 'lookup', arguments: { q: 'x' } }],
+        latencyMs: 12.5,
+      },
+    ]);
+    const [sent] = ctx.gateway.requests;
+    expect(sent.method).toBe('POST');
+    expect(sent.path).toBe('/api/v1/llm/chat');
+    expect(sent.headers.authorization).toBe('Bearer jwt-abc');
+    expect(sent.headers['content-type']).toMatch(/^application\/json/);
+    expect(sent.body).toEqual({
+      messages: hello.messages,
+      model: 'test-model',
+      temperature: 0.2,
+      max_tokens: 50,
+      tools: [{ type: 'function' }],
+      tool_choice: 'auto',
+      timeout: 30,
+    });
+  });
+
+  it('sends the defaults for unset request fields', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'ok' }));
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 45_000 });
+    await record(client.chat$(hello));
+    expect(ctx.gateway.requests[0].body).toEqual({
+      messages: hello.messages,
+      model: 'test-model',
+      temperature: 0.7,
+      max_tokens: 1024,
+      tools: null,
+      tool_choice: null,
+      timeout: 45,
+    });
+  });
+
+  it('fills missing response fields with the reference defaults', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { tool_calls: [{}], usage: null }));
+    const { client } = clientFor(ctx.gateway);
+    const { values } = await record(client.chat$(hello));
+    expect(values).toEqual([
+      {
+        content: '',
+        model: 'test-model',
+        usage: { promptTokens: 0, completionTokens: 0 },
+        toolCalls: [{ id: '', name: '', arguments: {} }],
+        latencyMs: 0,
+      },
+    ]);
+  });
+
+  it('tolerates a trailing slash on serverUrl', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'ok' }));
+    const { client } = clientFor(ctx.gateway, { serverUrl: `${ctx.gateway.url}/` });
+    await record(client.chat$(hello));
+    expect(ctx.gateway.requests[0].path).toBe('/api/v1/llm/chat');
+  });
+
+  it('is cold and lazy: nothing is sent before subscribe, and each subscription sends its own request', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'ok' }));
+    const { client } = clientFor(ctx.gateway);
+    const chat$ = client.chat$(hello);
+    await delay(50);
+    expect(ctx.gateway.requests).toHaveLength(0);
+    await Promise.all([record(chat$), record(chat$)]);
+    expect(ctx.gateway.requests).toHaveLength(2);
+  });
+
+  it('maps 404 to ModelNotFoundError naming the model', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(404, { detail: 'no such model' }));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error).toBeInstanceOf(LLMProviderError);
+    expect(error.model).toBe('test-model');
+    expect(error.status).toBe(404);
+  });
+
+  it.each([
+    ['detail', JSON.stringify({ detail: 'upstream timed out', error: 'ignored' }), 'upstream timed out'],
+    ['error', JSON.stringify({ error: 'rate limited upstream' }), 'rate limited upstream'],
+    ['raw text', 'Bad Gateway from nginx', 'Bad Gateway from nginx'],
+  ])('maps 502 to GatewayError with the %s as detail', async (_what, body, detail) => {
+    ctx.gateway.route((_req, reply) => reply.text(502, body));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.detail).toBe(detail);
+    expect(error.status).toBe(502);
+    expect(error.message).toContain(detail);
+  });
+
+  it('maps any other status to LLMProviderError with status and body', async () => {
+    ctx.gateway.route((_req, reply) => reply.text(418, 'I am a teapot'));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$(hello));
+    expect(error.constructor).toBe(LLMProviderError);
+    expect(error.status).toBe(418);
+    expect(error.message).toBe('Unexpected status 418: I am a teapot');
+  });
+
+  it('fails with ResponseValidationError naming the field when the JSON has the wrong shape', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 5 }));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(ResponseValidationError);
+    expect(error.field).toBe('content');
+  });
+
+  it('fails with LLMProviderError (cause kept) when the connection is refused', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const { client } = clientFor(ctx.gateway, { serverUrl: `http://127.0.0.1:${port}` });
+    const error = await errorOf(client.chat$(hello));
+    expect(error.constructor).toBe(LLMProviderError);
+    expect(error.cause.code).toBe('ECONNREFUSED');
+  });
+
+  it('fails with LLMProviderError (cause kept) when the connection is reset', async () => {
+    ctx.gateway.route((_req, reply) => reply.drop());
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$(hello));
+    expect(error.constructor).toBe(LLMProviderError);
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(error.message).toMatch(/Network error/);
+  });
+
+  it('times out the whole request with RequestTimeoutError and closes the socket', async () => {
+    ctx.gateway.route(() => undefined);
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 150 });
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error.phase).toBe('request');
+    const [sent] = ctx.gateway.requests;
+    await sent.closed;
+    expect(sent.abortedByClient).toBe(true);
+  });
+
+  it('aborts the request when unsubscribed before the answer', async () => {
+    ctx.gateway.route(() => undefined);
+    const { client } = clientFor(ctx.gateway);
+    const subscription = client.chat$(hello).subscribe();
+    const [sent] = await ctx.gateway.waitForRequests(1);
+    const unsubscribedAt = performance.now();
+    subscription.unsubscribe();
+    const closedAt = await sent.closed;
+    expect(closedAt - unsubscribedAt).toBeLessThan(1000);
+    expect(sent.abortedByClient).toBe(true);
+  });
+
+  it('rejects a request that does not fit the schema before sending anything', async () => {
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$({ model: '', messages: [] }));
+    expect(error).toBeInstanceOf(LLMProviderError);
+    expect(error.message).toMatch(/model/);
+    const bad = await errorOf(client.chat$({ model: 'm', messages: 'hi' } as never));
+    expect(bad.message).toMatch(/messages/);
+    expect(ctx.gateway.requests).toHaveLength(0);
+  });
+});
