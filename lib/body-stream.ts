@@ -22,11 +22,11 @@ function isWebStream(body: ResponseBody): body is ReadableStream<Uint8Array> {
 
 /**
  * Emits the body's byte chunks as they arrive and completes at its end. Errors with {@link LLMProviderError}
- * (cause kept) when the connection breaks mid-body. Unsubscribing destroys / cancels the body, which closes
- * the socket when the body has not been read to the end.
+ * (cause kept) when the connection breaks mid-body. Unsubscribing before the end destroys / cancels the body
+ * and calls `cancel` (which destroys the request: a wrapped body's destroy may not reach the socket).
  */
-export function bodyBytes(body: ResponseBody, request: RequestInfo): Observable<Uint8Array> {
-  return isWebStream(body) ? webStreamBytes(body, request) : nodeStreamBytes(body, request);
+export function bodyBytes(body: ResponseBody, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
+  return isWebStream(body) ? webStreamBytes(body, request) : nodeStreamBytes(body, request, cancel);
 }
 
 function connectionLost(cause: unknown, request: RequestInfo): LLMProviderError {
@@ -34,7 +34,7 @@ function connectionLost(cause: unknown, request: RequestInfo): LLMProviderError 
   return new LLMProviderError(`Connection lost mid-response: ${reason}`, { cause, request });
 }
 
-function nodeStreamBytes(body: NodeReadableLike, request: RequestInfo): Observable<Uint8Array> {
+function nodeStreamBytes(body: NodeReadableLike, request: RequestInfo, cancel: () => void): Observable<Uint8Array> {
   return new Observable<Uint8Array>((subscriber) => {
     let ended = false;
     const onData = (chunk: Uint8Array) => subscriber.next(chunk);
@@ -57,7 +57,10 @@ function nodeStreamBytes(body: NodeReadableLike, request: RequestInfo): Observab
       body.off('error', onError);
       body.off('close', onClose);
       // A destroy after 'end' would be harmless but would cost the keep-alive socket on some adapters.
-      if (!ended) body.destroy();
+      if (!ended) {
+        body.destroy();
+        cancel();
+      }
     };
   });
 }

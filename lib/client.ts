@@ -4,7 +4,7 @@
  */
 import axios, { AxiosInstance } from 'axios';
 import { BehaviorSubject, defer, map, Observable, throwError, timeout } from 'rxjs';
-import { RefreshToken, refreshOn401, sharedRefresh, TokenAuth } from './auth';
+import { createTokenRefresher, RefreshToken, refreshOn401, TokenAuth } from './auth';
 import { LLMProviderError, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
 import { Logger, silentLogger } from './logger';
@@ -62,7 +62,7 @@ export class LlmGatewayClient implements LlmGateway {
     const { token$, refreshToken } = options;
     this.auth = {
       token$,
-      refresh$: refreshToken && sharedRefresh(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger }),
+      refresher: refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger }),
     };
     this.transport = {
       http: options.axios ?? axios.create({ adapter: defaultAdapter() }),

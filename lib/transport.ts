@@ -39,11 +39,13 @@ export function postForJson(call: GatewayCall, options: TransportOptions): Obser
   return send(call, options, 'text').pipe(
     mergeMap(async (response) => {
       const text = String(response.data ?? '');
-      if (response.status !== 200) throw errorFromStatus(response.status, text, call.model, requestInfo(call));
+      if (response.status !== 200) {
+        throw errorFromStatus(response.status, withoutToken(text, call.token), call.model, requestInfo(call));
+      }
       try {
         return JSON.parse(text) as unknown;
       } catch (cause) {
-        throw new LLMProviderError(`Response is not JSON: ${text.slice(0, 200)}`, {
+        throw new LLMProviderError(`Response is not JSON: ${withoutToken(text, call.token).slice(0, 200)}`, {
           status: 200,
           request: requestInfo(call),
           cause,
@@ -65,7 +67,8 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
       const body = response.data as ResponseBody;
       if (response.status !== 200) {
         return from(readBodyText(body, request)).pipe(
-          mergeMap((text) => {
+          mergeMap((raw) => {
+            const text = withoutToken(raw, call.token);
             throw errorFromStatus(response.status, text, call.model, request);
           }),
         );
@@ -73,7 +76,8 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
       const type = String(response.headers['content-type'] ?? '');
       if (type !== '' && !type.includes('text/event-stream')) {
         return from(readBodyText(body, request)).pipe(
-          mergeMap((text) => {
+          mergeMap((raw) => {
+            const text = withoutToken(raw, call.token);
             throw new StreamError('not-event-stream', `Expected text/event-stream, got ${type}: ${text.slice(0, 500)}`, {
               status: 200,
               request,
@@ -81,9 +85,20 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
           }),
         );
       }
-      return bodyBytes(body, request);
+      return bodyBytes(body, request, () => destroyRequest(response));
     }),
   );
+}
+
+/** A body may echo the request back (debug pages do): it must not carry our token into an error message. */
+function withoutToken(text: string, token: string): string {
+  return token.length > 0 && text.includes(token) ? text.split(token).join('[redacted]') : text;
+}
+
+/** Node's http adapter hands the ClientRequest over: destroying it is the sure way to close the socket. */
+function destroyRequest(response: AxiosResponse): void {
+  const clientRequest = response.request as { destroy?: () => void } | undefined;
+  if (typeof clientRequest?.destroy === 'function') clientRequest.destroy();
 }
 
 function requestInfo(call: GatewayCall): RequestInfo {
@@ -111,7 +126,9 @@ function send(call: GatewayCall, options: TransportOptions, responseType: 'text'
         // Never follow a redirect: following one could carry the Authorization header to another origin.
         maxRedirects: 0,
         fetchOptions: { redirect: 'manual' },
-        maxContentLength: options.maxResponseBytes,
+        // Only for buffered bodies: on a stream axios would wrap the body in a generator-backed Readable
+        // whose destroy() no longer reaches the socket (and costs throughput). Streams are bounded per line.
+        maxContentLength: responseType === 'text' ? options.maxResponseBytes : -1,
         signal: controller.signal,
       })
       .then(
