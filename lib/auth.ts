@@ -4,6 +4,7 @@
  */
 import { BehaviorSubject, defer, first, from, Observable, of, ReplaySubject, retry, share, tap, throwError, timeout } from 'rxjs';
 import { catchError } from 'rxjs/operators';
+import { ClientStatus } from './client-status';
 import { AuthenticationError, RequestTimeoutError } from './errors';
 import { Logger } from './logger';
 
@@ -37,12 +38,13 @@ export interface TokenRefresher {
 export function createTokenRefresher(
   token$: BehaviorSubject<string>,
   refreshToken: RefreshToken,
-  { timeoutMs, logger }: { timeoutMs: number; logger: Logger },
+  { timeoutMs, logger, onRefresh }: { timeoutMs: number; logger: Logger; onRefresh?: (status: ClientStatus) => void },
 ): TokenRefresher {
   let settled = 0;
   let lastFailure: AuthenticationError | undefined;
   const shared$ = defer(() => {
     logger.debug?.('LLM gateway returned 401; refreshing the token');
+    onRefresh?.({ type: 'refreshing', attempt: 1, delayMs: 0, reason: '401' });
     return from(refreshToken());
   }).pipe(
     first(),

@@ -3,7 +3,7 @@
  * (fetch adapter, browsers) — turned into one `Observable<Uint8Array>`, so nothing downstream knows which.
  */
 import { Observable, Subscription } from 'rxjs';
-import { LLMProviderError, RequestInfo } from './errors';
+import { ConnectionError, LLMProviderError, RequestInfo } from './errors';
 
 /** The part of a Node `Readable` we use; typed structurally so the browser build needs no Node types. */
 interface NodeReadableLike {
@@ -21,7 +21,7 @@ function isWebStream(body: ResponseBody): body is ReadableStream<Uint8Array> {
 }
 
 /**
- * Emits the body's byte chunks as they arrive and completes at its end. Errors with {@link LLMProviderError}
+ * Emits the body's byte chunks as they arrive and completes at its end. Errors with {@link ConnectionError}
  * (cause kept) when the connection breaks mid-body. Unsubscribing before the end destroys / cancels the body
  * and calls `cancel` (which destroys the request: a wrapped body's destroy may not reach the socket).
  */
@@ -31,7 +31,7 @@ export function bodyBytes(body: ResponseBody, request: RequestInfo, cancel: () =
 
 function connectionLost(cause: unknown, request: RequestInfo): LLMProviderError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new LLMProviderError(`Connection lost mid-response: ${reason}`, { cause, request });
+  return new ConnectionError(`Connection lost mid-response: ${reason}`, { cause, request, status: 200 });
 }
 
 function nodeStreamBytes(body: NodeReadableLike, request: RequestInfo, cancel: () => void): Observable<Uint8Array> {

@@ -3,12 +3,14 @@
  * the two cold Observables of the public API. It holds no parsing or HTTP detail of its own.
  */
 import axios, { AxiosInstance } from 'axios';
-import { BehaviorSubject, defer, map, Observable, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, defer, identity, map, MonoTypeOperatorFunction, Observable, Subject, throwError, timeout } from 'rxjs';
 import { createTokenRefresher, RefreshToken, refreshOn401, TokenAuth } from './auth';
+import { ClientStatus } from './client-status';
 import { LLMProviderError, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
 import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
+import { retryTransient, RetryPolicy } from './retry-transient';
 import { parseSseEvents } from './sse';
 import { toStreamChunks } from './stream-chunks';
 import { defaultAdapter, postForJson, postForStream, TransportOptions } from './transport';
@@ -32,6 +34,11 @@ export interface LlmGatewayClientOptions {
   maxLineBytes?: number;
   /** Largest `/chat` body accepted, in bytes. Default 16 MiB. */
   maxResponseBytes?: number;
+  /**
+   * Opt-in re-sending after a connection error, 429, 503 or 504 (never another 4xx, never after a stream's
+   * first event), with exponential backoff and jitter, honouring `Retry-After`. Default: off.
+   */
+  retry?: RetryPolicy;
   /** An axios instance of your own (interceptors, proxy, adapter). Default: a new one with the fitting adapter. */
   axios?: AxiosInstance;
 }
@@ -46,12 +53,19 @@ export interface LlmGatewayClientOptions {
  *   .subscribe((chunk) => process.stdout.write(chunk.content));
  */
 export class LlmGatewayClient implements LlmGateway {
+  private readonly statusSubject = new Subject<ClientStatus>();
+  /**
+   * Each token refresh and each transient retry as it starts (`{ type, attempt, delayMs, reason }`), so a UI
+   * can say "reconnecting in 2 s". Hot: subscribe before the requests you want to watch.
+   */
+  readonly status$: Observable<ClientStatus> = this.statusSubject.asObservable();
   private readonly baseUrl: string;
   private readonly auth: TokenAuth;
   private readonly transport: TransportOptions;
   private readonly timeoutMs: number;
   private readonly logger: Logger;
   private readonly maxLineBytes: number;
+  private readonly retry: <T>() => MonoTypeOperatorFunction<T>;
 
   /** Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or a bound is not positive. */
   constructor(options: LlmGatewayClientOptions) {
@@ -59,11 +73,14 @@ export class LlmGatewayClient implements LlmGateway {
     this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? 120_000);
     this.maxLineBytes = positive('maxLineBytes', options.maxLineBytes ?? 1024 * 1024);
     this.logger = options.logger ?? silentLogger;
-    const { token$, refreshToken } = options;
+    const { token$, refreshToken, retry } = options;
+    const report = (status: ClientStatus) => this.statusSubject.next(status);
     this.auth = {
       token$,
-      refresher: refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger }),
+      refresher:
+        refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger, onRefresh: report }),
     };
+    this.retry = retry ? () => retryTransient(retry, { onRetry: report }) : () => identity;
     this.transport = {
       http: options.axios ?? axios.create({ adapter: defaultAdapter() }),
       maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? 16 * 1024 * 1024),
@@ -80,6 +97,7 @@ export class LlmGatewayClient implements LlmGateway {
       return refreshOn401(this.auth, (token) =>
         postForJson({ ...call, token }, this.transport).pipe(
           timeout({ first: this.timeoutMs, with: () => throwError(() => new RequestTimeoutError(this.timeoutMs, 'request')) }),
+          this.retry(),
         ),
       );
     }).pipe(map((data) => toLLMResponse(data, request.model)));
@@ -101,6 +119,7 @@ export class LlmGatewayClient implements LlmGateway {
             each: timeoutMs,
             with: ({ seen }) => throwError(() => new RequestTimeoutError(timeoutMs, seen === 0 ? 'first-event' : 'idle')),
           }),
+          this.retry(),
         ),
       );
     }).pipe(toStreamChunks({ model: request.model, logger: this.logger }));

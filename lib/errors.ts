@@ -17,6 +17,8 @@ export interface LLMProviderErrorOptions {
   status?: number;
   request?: RequestInfo;
   cause?: unknown;
+  /** The server's `Retry-After`, in milliseconds from when the answer arrived. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -27,11 +29,13 @@ export class LLMProviderError extends Error {
   override readonly name: string = 'LLMProviderError';
   readonly status?: number;
   readonly request?: RequestInfo;
+  readonly retryAfterMs?: number;
 
   constructor(message: string, options: LLMProviderErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = options.status;
     this.request = options.request;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 
   /** A plain, token-free form for logs: `JSON.stringify(error)` gives name, message, status and request. */
@@ -40,6 +44,14 @@ export class LLMProviderError extends Error {
     const own: Record<string, unknown> = { ...(this as object) };
     return { ...own, name, message, status, request };
   }
+}
+
+/**
+ * The network failed: connection refused or reset, DNS, a socket closed mid-body. `cause` is the system error
+ * (its `code`, e.g. `ECONNREFUSED`); `status` is unset, or the 200's when the body broke off.
+ */
+export class ConnectionError extends LLMProviderError {
+  override readonly name = 'ConnectionError';
 }
 
 /** 401 that a refresh could not cure: no `refreshToken`, the refresh failed (`cause`), or the retry got 401 too. */
@@ -134,8 +146,14 @@ function stringify(value: unknown): string {
  * Maps a non-200 answer to its error class (401 here means "not cured by a refresh"). The body is cut to
  * 2 kB in the message so an HTML error page cannot flood a log.
  */
-export function errorFromStatus(status: number, body: string, model: string, request?: RequestInfo): LLMProviderError {
-  const options = { status, request };
+export function errorFromStatus(
+  status: number,
+  body: string,
+  model: string,
+  request?: RequestInfo,
+  retryAfterMs?: number,
+): LLMProviderError {
+  const options = { status, request, retryAfterMs };
   switch (status) {
     case 401:
       return new AuthenticationError('Authentication failed', options);
@@ -150,4 +168,16 @@ export function errorFromStatus(status: number, body: string, model: string, req
 
 function truncate(text: string, max = 2048): string {
   return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
+}
+
+/**
+ * Reads a `Retry-After` header (RFC 9110 §10.2.3): delay-seconds or an HTTP date. Returns milliseconds from
+ * `now`, or undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -5,7 +5,7 @@
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import { Observable, from, mergeMap } from 'rxjs';
 import { bodyBytes, readBodyText, ResponseBody } from './body-stream';
-import { errorFromStatus, LLMProviderError, RequestInfo, StreamError } from './errors';
+import { ConnectionError, errorFromStatus, LLMProviderError, parseRetryAfter, RequestInfo, StreamError } from './errors';
 
 /** One call: where, what, with which token; `model` names the model in a 404's error. */
 export interface GatewayCall {
@@ -40,7 +40,7 @@ export function postForJson(call: GatewayCall, options: TransportOptions): Obser
     mergeMap(async (response) => {
       const text = String(response.data ?? '');
       if (response.status !== 200) {
-        throw errorFromStatus(response.status, withoutToken(text, call.token), call.model, requestInfo(call));
+        throw errorFromStatus(response.status, withoutToken(text, call.token), call.model, requestInfo(call), retryAfter(response));
       }
       try {
         return JSON.parse(text) as unknown;
@@ -69,7 +69,7 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
         return from(readBodyText(body, request)).pipe(
           mergeMap((raw) => {
             const text = withoutToken(raw, call.token);
-            throw errorFromStatus(response.status, text, call.model, request);
+            throw errorFromStatus(response.status, text, call.model, request, retryAfter(response));
           }),
         );
       }
@@ -99,6 +99,10 @@ function withoutToken(text: string, token: string): string {
 function destroyRequest(response: AxiosResponse): void {
   const clientRequest = response.request as { destroy?: () => void } | undefined;
   if (typeof clientRequest?.destroy === 'function') clientRequest.destroy();
+}
+
+function retryAfter(response: AxiosResponse): number | undefined {
+  return parseRetryAfter(response.headers['retry-after']);
 }
 
 function requestInfo(call: GatewayCall): RequestInfo {
@@ -163,5 +167,5 @@ function transportError(error: unknown, call: GatewayCall, options: TransportOpt
   }
   const cause = axiosError.cause ?? Object.assign(new Error(axiosError.message), { code: axiosError.code });
   const code = (cause as { code?: string }).code ?? axiosError.code;
-  return new LLMProviderError(`Network error${code ? ` (${code})` : ''}: ${axiosError.message}`, { cause, request });
+  return new ConnectionError(`Network error${code ? ` (${code})` : ''}: ${axiosError.message}`, { cause, request });
 }

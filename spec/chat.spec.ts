@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import {
+  ConnectionError,
   GatewayError,
   LLMProviderError,
   ModelNotFoundError,
@@ -149,7 +150,8 @@ describe('chat$', () => {
     await new Promise((resolve) => closed.close(resolve));
     const { client } = clientFor(ctx.gateway, { serverUrl: `http://127.0.0.1:${port}` });
     const error = await errorOf(client.chat$(hello));
-    expect(error.constructor).toBe(LLMProviderError);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error).toBeInstanceOf(LLMProviderError);
     expect(error.cause.code).toBe('ECONNREFUSED');
   });
 
@@ -157,7 +159,7 @@ describe('chat$', () => {
     ctx.gateway.route((_req, reply) => reply.drop());
     const { client } = clientFor(ctx.gateway);
     const error = await errorOf(client.chat$(hello));
-    expect(error.constructor).toBe(LLMProviderError);
+    expect(error).toBeInstanceOf(ConnectionError);
     expect(error.cause.code).toBe('ECONNRESET');
     expect(error.message).toMatch(/Network error/);
   });
