@@ -14,7 +14,7 @@ function scheduler() {
 }
 
 /** A source whose n-th subscription behaves as `attempts[n]` (a marble run in the current TestScheduler). */
-function attemptsOf(cold: (marbles: string, values?: object, error?: unknown) => Observable<string>, attempts: Array<[string, unknown?]>) {
+function attemptsOf(cold: (marbles: string, values?: Record<string, string>, error?: unknown) => Observable<string>, attempts: Array<[string, unknown?]>) {
   let n = 0;
   return defer(() => {
     const [marbles, error] = attempts[Math.min(n++, attempts.length - 1)];
