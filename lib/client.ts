@@ -10,6 +10,7 @@ import { LLMProviderError, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
 import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
+import { timeoutWhenSilent } from './idle-timeout';
 import { retryTransient, RetryPolicy } from './retry-transient';
 import { parseSseEvents } from './sse';
 import { toStreamChunks } from './stream-chunks';
@@ -24,8 +25,8 @@ export interface LlmGatewayClientOptions {
   /** Gets a new JWT after a 401. Without it, a 401 is an `AuthenticationError` at once. */
   refreshToken?: RefreshToken;
   /**
-   * Milliseconds: a whole `chat$` request; for `chatStream$` the wait for the first event and the longest
-   * silence between events; also bounds a refresh. Default 120 000.
+   * Milliseconds: a whole `chat$` request; for `chatStream$` the wait for the first byte and the longest
+   * silence (keep-alive comments do not count as life); also bounds a refresh. Default 120 000.
    */
   timeoutMs?: number;
   /** Receives warnings (malformed stream lines, failed refreshes) and debug notes. Default: silent. */
@@ -106,7 +107,7 @@ export class LlmGatewayClient implements LlmGateway {
   /**
    * POSTs to `/api/v1/llm/chat/stream`; emits each {@link StreamChunk} as its event arrives and completes at
    * `data: [DONE]`. Errors as {@link chat$} does, plus `StreamError` (an error payload, a truncated stream, a
-   * line over `maxLineBytes`) and `RequestTimeoutError` for a late first event or a long silence.
+   * line over `maxLineBytes`) and `RequestTimeoutError` for a late first byte or a long silence.
    */
   chatStream$(request: LLMRequest): Observable<StreamChunk> {
     return defer(() => {
@@ -114,11 +115,8 @@ export class LlmGatewayClient implements LlmGateway {
       const { timeoutMs } = this;
       return refreshOn401(this.auth, (token) =>
         postForStream({ ...call, token }, this.transport).pipe(
+          timeoutWhenSilent(timeoutMs),
           parseSseEvents({ maxLineBytes: this.maxLineBytes }),
-          timeout({
-            each: timeoutMs,
-            with: ({ seen }) => throwError(() => new RequestTimeoutError(timeoutMs, seen === 0 ? 'first-event' : 'idle')),
-          }),
           this.retry(),
         ),
       );

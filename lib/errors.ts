@@ -81,12 +81,15 @@ export class GatewayError extends LLMProviderError {
   }
 }
 
-/** No answer in time: the whole `chat$` request, or the first byte / a silence between stream events. */
+/**
+ * No answer in time. `phase`: `request` (a whole `chat$` request), `first-byte` / `idle` (a stream's wait for
+ * its first content, or a silence between content; comments do not count), `refresh` (a token refresh).
+ */
 export class RequestTimeoutError extends LLMProviderError {
   override readonly name = 'RequestTimeoutError';
   constructor(
     readonly timeoutMs: number,
-    readonly phase: 'request' | 'first-event' | 'idle' | 'refresh',
+    readonly phase: 'request' | 'first-byte' | 'idle' | 'refresh',
     options: LLMProviderErrorOptions = {},
   ) {
     super(`Request timeout after ${timeoutMs} ms (${phase})`, options);

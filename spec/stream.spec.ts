@@ -164,12 +164,12 @@ describe('chatStream$', () => {
     if (status === 500) expect(error.message).toBe('Unexpected status 500: boom');
   });
 
-  it('times out waiting for the first event and closes the socket', async () => {
+  it('times out waiting for the first byte and closes the socket', async () => {
     ctx.gateway.route((_req, reply) => reply.head(200, { 'content-type': 'text/event-stream' }));
     const { client } = clientFor(ctx.gateway, { timeoutMs: 150 });
     const error = await errorOf(client.chatStream$(hello));
     expect(error).toBeInstanceOf(RequestTimeoutError);
-    expect(error.phase).toBe('first-event');
+    expect(error.phase).toBe('first-byte');
     await ctx.gateway.requests[0].closed;
     expect(ctx.gateway.requests[0].abortedByClient).toBe(true);
   });
