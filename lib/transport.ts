@@ -5,7 +5,15 @@
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import { Observable, from, mergeMap } from 'rxjs';
 import { bodyBytes, readBodyText, ResponseBody } from './body-stream';
-import { ConnectionError, errorFromStatus, LLMProviderError, parseRetryAfter, RequestInfo, StreamError } from './errors';
+import {
+  ConnectionError,
+  errorFromStatus,
+  LLMProviderError,
+  parseRetryAfter,
+  RequestInfo,
+  ResponseValidationError,
+  StreamError,
+} from './errors';
 
 /** One call: where, what, with which token; `model` names the model in a 404's error. */
 export interface GatewayCall {
@@ -33,7 +41,8 @@ export function defaultAdapter(): 'http' | 'fetch' {
 
 /**
  * POSTs `call` and emits the parsed JSON of a 200 once. Errors with the class {@link errorFromStatus} picks for
- * any other status, with {@link LLMProviderError} when the body is not JSON, too large, or the network fails.
+ * any other status, with {@link ResponseValidationError} when a 200's body is not JSON, with
+ * {@link LLMProviderError} when it is too large or the network fails.
  */
 export function postForJson(call: GatewayCall, options: TransportOptions): Observable<unknown> {
   return send(call, options, 'text').pipe(
@@ -45,11 +54,8 @@ export function postForJson(call: GatewayCall, options: TransportOptions): Obser
       try {
         return JSON.parse(text) as unknown;
       } catch (cause) {
-        throw new LLMProviderError(`Response is not JSON: ${withoutToken(text, call.token).slice(0, 200)}`, {
-          status: 200,
-          request: requestInfo(call),
-          cause,
-        });
+        const start = withoutToken(text, call.token).slice(0, 200);
+        throw new ResponseValidationError('(body)', `not JSON: ${start}`, { status: 200, request: requestInfo(call), cause });
       }
     }),
   );

@@ -3,7 +3,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Observable } from 'rxjs';
 import { LLMProviderError } from '../lib';
-import { clientFor, errorOf, hello, useGateway } from './support/harness';
+import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
 const SECRET = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.sEcReT-sig';
@@ -77,5 +77,73 @@ describe('redirects', () => {
     expect(error).toBeInstanceOf(LLMProviderError);
     expect(error.status).toBe(status);
     expect(seen.filter((h) => h !== undefined)).toEqual([]);
+  });
+});
+
+describe('no axios config, no headers, no token in what errors and logs carry', () => {
+  /** Every key reachable from the error through enumerable properties and causes. */
+  function keysReachable(root: unknown): string[] {
+    const keys: string[] = [];
+    const seen = new Set<unknown>();
+    const walk = (value: unknown, depth: number) => {
+      if (value === null || typeof value !== 'object' || seen.has(value) || depth > 6) return;
+      seen.add(value);
+      for (const key of Object.keys(value)) {
+        keys.push(key);
+        walk((value as Record<string, unknown>)[key], depth + 1);
+      }
+      walk((value as { cause?: unknown }).cause, depth + 1);
+    };
+    walk(root, 0);
+    return keys;
+  }
+
+  it.each([
+    ['connection refused', 'refused'],
+    ['connection reset', 'reset'],
+    ['401', '401'],
+    ['502', '502'],
+  ])('%s: no config or headers reachable from the error', async (_name, kind) => {
+    ctx.gateway.route((_req, reply) => {
+      if (kind === 'reset') return reply.drop();
+      reply.json(kind === '401' ? 401 : 502, { detail: 'x' });
+    });
+    const serverUrl = kind === 'refused' ? 'http://127.0.0.1:1' : ctx.gateway.url;
+    const { client } = clientFor(ctx.gateway, { serverUrl }, SECRET);
+    const error = await errorOf(client.chat$(hello));
+    const keys = keysReachable(error);
+    expect(keys).not.toContain('config');
+    expect(keys).not.toContain('headers');
+    expect(everyForm(error)).not.toContain('sEcReT-sig');
+  });
+
+  it('logger calls (refresh failure, malformed lines) never carry the token', async () => {
+    ctx.gateway.route((req, reply) =>
+      req.token === SECRET ? reply.json(401, {}) : reply.sse(['data: {broken\n\n', { content: 'ok' }]),
+    );
+    const calls: unknown[][] = [];
+    const logger = { warn: (...args: unknown[]) => calls.push(args), debug: (...args: unknown[]) => calls.push(args) };
+    const failing = clientFor(ctx.gateway, { logger, refreshToken: () => Promise.reject(new Error(`cannot refresh`)) }, SECRET);
+    await errorOf(failing.client.chat$(hello));
+    const working = clientFor(ctx.gateway, { logger }, 'other-token');
+    const streamed = await record(working.client.chatStream$(hello));
+    expect(streamed.values.map((c) => c.content)).toEqual(['ok']);
+    expect(calls.some((args) => String(args[0]).includes('{broken'))).toBe(true);
+    expect(calls.some((args) => String(args[0]).includes('cannot refresh'))).toBe(true);
+    expect(JSON.stringify(calls)).not.toContain('sEcReT-sig');
+  });
+});
+
+describe('construction and request checks', () => {
+  it.each(['ftp://gateway.example.com', 'javascript:alert(1)', 'not a url', '', 'file:///etc/passwd'])(
+    'rejects serverUrl %j at construction with a clear error',
+    (serverUrl) => {
+      expect(() => clientFor(ctx.gateway, { serverUrl })).toThrow(LLMProviderError);
+      expect(() => clientFor(ctx.gateway, { serverUrl })).toThrow(/serverUrl must be an http\(s\) URL/);
+    },
+  );
+
+  it.each([{ timeoutMs: 0 }, { timeoutMs: -1 }, { maxLineBytes: Number.NaN }])('rejects a bound that is not positive: %j', (options) => {
+    expect(() => clientFor(ctx.gateway, options)).toThrow(/must be a positive number/);
   });
 });

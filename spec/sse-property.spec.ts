@@ -4,7 +4,10 @@
  * on failure (replay with `fc.assert(..., { seed, path })`).
  */
 import fc from 'fast-check';
-import { createSseParser, type SseEvent } from '../lib/sse';
+import { from as rxFrom } from 'rxjs';
+import type { StreamChunk } from '../lib';
+import { createSseParser, parseSseEvents, type SseEvent } from '../lib/sse';
+import { toStreamChunks } from '../lib/stream-chunks';
 
 interface GatewayChunk {
   content: string;
@@ -109,6 +112,32 @@ describe('parser property: gateway chunks survive any cutting of their bytes', (
         expect(events.map((e) => e.data).at(-1)).toBe('[DONE]');
         expect(events.slice(0, -1).map((e) => JSON.parse(e.data) as unknown)).toEqual(s.chunks);
         expect(events.every((e) => e.event === '' && e.id === '')).toBe(true);
+      }),
+      { numRuns: 2000, verbose: true },
+    );
+  });
+});
+
+describe('pipeline property: parseSseEvents -> toStreamChunks emits exactly the original chunks', () => {
+  it('maps every cut of every stream to the same StreamChunks, in order, then completes', () => {
+    fc.assert(
+      fc.property(stream, cutting, (s, cut) => {
+        const bytes = serialise(s);
+        const pieces: Uint8Array[] = [];
+        let start = 0;
+        for (const point of [...cutPoints(bytes, cut), bytes.length]) {
+          const end = Math.min(point, bytes.length);
+          pieces.push(bytes.subarray(start, end));
+          start = end;
+        }
+        const emitted: StreamChunk[] = [];
+        let completed = false;
+        const logger = { warn: (message: string) => { throw new Error(`unexpected warning: ${message}`); } };
+        rxFrom(pieces)
+          .pipe(parseSseEvents(), toStreamChunks({ model: 'fallback', logger }))
+          .subscribe({ next: (c) => emitted.push(c), complete: () => (completed = true) });
+        expect(completed).toBe(true);
+        expect(emitted).toEqual(s.chunks.map((c) => ({ content: c.content, model: c.model, toolCalls: [], isFinal: c.is_final })));
       }),
       { numRuns: 2000, verbose: true },
     );

@@ -1,0 +1,67 @@
+/** Bounds on what a server can make the client hold: one SSE line, one /chat body. */
+import { LLMProviderError, StreamError } from '../lib';
+import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
+
+const ctx = useGateway();
+
+describe('maxLineBytes', () => {
+  it('fails a stream whose line grows past the bound, at the bound, and closes the socket', async () => {
+    const limit = 64 * 1024;
+    let written = 0;
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      await reply.write('data: {"content":"');
+      // An endless line, 16 KiB at a time, until the client goes away (or 4 MiB: a bound for the test).
+      const piece = 'x'.repeat(16 * 1024);
+      while (!reply.aborted && written < 4 * 1024 * 1024) {
+        await reply.write(piece);
+        written += piece.length;
+      }
+    });
+    const { client } = clientFor(ctx.gateway, { maxLineBytes: limit });
+    const result = await record(client.chatStream$(hello));
+    expect(result.values).toEqual([]);
+    expect(result.error).toBeInstanceOf(StreamError);
+    expect((result.error as StreamError).type).toBe('line-too-long');
+    expect((result.error as StreamError).message).toContain(String(limit));
+    const [sent] = ctx.gateway.requests;
+    await sent.closed;
+    expect(sent.abortedByClient).toBe(true);
+    // The client stopped reading near the bound, not at the server's 4 MiB.
+    expect(written).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it('accepts lines up to the bound', async () => {
+    const content = 'y'.repeat(1000);
+    ctx.gateway.route((_req, reply) => reply.sse([{ content }]));
+    const line = `data: ${JSON.stringify({ content })}`;
+    const { client } = clientFor(ctx.gateway, { maxLineBytes: Buffer.byteLength(line) });
+    const result = await record(client.chatStream$(hello));
+    expect(result.error).toBeUndefined();
+    expect(result.values[0].content).toBe(content);
+  });
+
+  it('defaults to 1 MiB', async () => {
+    ctx.gateway.route((_req, reply) => reply.sse([{ content: 'z'.repeat(1024 * 1024) }]));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chatStream$(hello));
+    expect(error.type).toBe('line-too-long');
+  });
+});
+
+describe('maxResponseBytes', () => {
+  it('fails a /chat body over the bound', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'w'.repeat(200_000) }));
+    const { client } = clientFor(ctx.gateway, { maxResponseBytes: 100_000 });
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(LLMProviderError);
+    expect(error.message).toMatch(/maxResponseBytes \(100000 bytes\)/);
+  });
+
+  it('accepts a body under the bound', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'w'.repeat(50_000) }));
+    const { client } = clientFor(ctx.gateway, { maxResponseBytes: 100_000 });
+    const result = await record(client.chat$(hello));
+    expect(result.values[0].content).toHaveLength(50_000);
+  });
+});
