@@ -21,3 +21,6 @@ export {
   StreamError,
 } from './errors';
 export type { RequestInfo, StreamErrorType } from './errors';
+export { accumulate } from './accumulate';
+export type { AccumulateOptions } from './accumulate';
+export { textSoFar } from './text-so-far';
