@@ -172,6 +172,22 @@ describe('LlmGatewayTestingController with marbles', () => {
     llm.verify();
   });
 
+  it('forwards a respondWith source\'s error', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const error = new GatewayError('upstream down', { status: 502 });
+      llm.whenRequested({}, (req) => req.respondWith(cold('--#', undefined, error)));
+      expectObservable(llm.gateway.chat$(ask('x'))).toBe('--#', undefined, error);
+    });
+    llm.verify();
+  });
+
+  it('lets runTools$ name the request\'s model when a streamed turn sends no chunk at all', () => {
+    const events: ToolLoopEvent[] = [];
+    runTools$(llm.gateway, ask('x', 'requested-model'), {}, { stream: true }).subscribe((e) => events.push(e));
+    llm.expectOne({ kind: 'stream' }).complete();
+    expect(events).toMatchObject([{ type: 'answer', response: { content: '', model: 'requested-model' } }]);
+  });
+
   it('verify catches a request handed to whenRequested but never answered', () => {
     llm.whenRequested({}, () => undefined);
     llm.gateway.chat$(ask('ignored')).subscribe();
