@@ -21,3 +21,12 @@ export {
   StreamError,
 } from './errors';
 export type { RequestInfo, StreamErrorType } from './errors';
+export { accumulate } from './accumulate';
+export type { AccumulateOptions } from './accumulate';
+export { textSoFar } from './text-so-far';
+export { runTools$ } from './run-tools';
+export type { RunToolsOptions, ToolLoopEvent } from './run-tools';
+export type { Tool, ToolContext, Tools } from './run-tool';
+export { openAiToolMessages } from './tool-messages';
+export type { ToolMessages, ToolResult } from './tool-messages';
+export { MaxStepsExceededError, UnknownToolError } from './tool-loop-errors';
