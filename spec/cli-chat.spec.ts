@@ -3,7 +3,8 @@
  * code of each error class, tokens, and Ctrl-C (SIGINT) closing the request on the gateway's side.
  */
 import { startTestGateway, type GatewayHandler, type RecordedRequest, type TestGateway } from '../lib/testing';
-import { runCli, spawnCli, stopCli, type CliProcess, type CliResult } from './support/cli-process';
+import { existsSync } from 'node:fs';
+import { runCli, runProgram, spawnCli, stopCli, type CliProcess, type CliResult } from './support/cli-process';
 
 let gateway: TestGateway;
 let cli: CliProcess | undefined;
@@ -56,6 +57,18 @@ describe('chat: output', () => {
     expect(result.stderr).toMatch(/^m1 \| 4 prompt \+ 3 completion tokens \| first token \d+ ms \| total \d+ ms\n$/);
     expect(result.stderr).not.toContain('\x1b');
     expect(llmRequests()[0].body).toMatchObject({ model: 'm1', messages: [{ role: 'user', content: 'say hi' }] });
+  });
+
+  // util-linux `script` gives the CLI a real terminal; where it is missing the test is skipped, not faked.
+  (existsSync('/usr/bin/script') ? it : it.skip)('draws the spinner on stderr when it is a terminal, and wipes it at the first token', async () => {
+    gateway.route(async (_, reply) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await reply.sse([chunk('Hi.'), finalChunk]);
+    });
+    const command = `${process.execPath} --import tsx lib/cli/main.ts chat hi --server ${gateway.url}`;
+    const result = await runProgram('/usr/bin/script', ['-qec', command, '/dev/null']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\r\x1b\[2K⠋ waiting for the first token…(\r\x1b\[2K[⠙⠹⠸⠼⠴⠦⠧⠇⠏] waiting for the first token…)*\r\x1b\[2KHi\.\r\n/);
   });
 
   it('--json prints only the final LLMResponse on stdout, tool calls included', async () => {

@@ -29,7 +29,16 @@ export interface CliProcess {
 
 /** Spawns the CLI with `args`; `env` is added to a copy of this process's environment. */
 export function spawnCli(args: string[], env: Record<string, string> = {}, stdin?: string): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  return spawnProgram(process.execPath, ['--import', 'tsx', MAIN, ...args], env, stdin);
+}
+
+/** Runs any program from the repository root to the end (e.g. the CLI under `script`, for a terminal). */
+export function runProgram(program: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return spawnProgram(program, args, env).exited;
+}
+
+function spawnProgram(program: string, args: string[], env: Record<string, string> = {}, stdin?: string): CliProcess {
+  const child = spawn(program, args, {
     cwd: ROOT,
     env: { ...process.env, ...env, FORCE_COLOR: '0' },
     stdio: ['pipe', 'pipe', 'pipe'],
