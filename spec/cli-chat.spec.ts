@@ -2,9 +2,11 @@
  * `llm-gateway-rx chat` as a child process against a loopback gateway: what reaches stdout and stderr, the exit
  * code of each error class, tokens, and Ctrl-C (SIGINT) closing the request on the gateway's side.
  */
-import { startTestGateway, type GatewayHandler, type RecordedRequest, type TestGateway } from '../lib/testing';
 import { existsSync } from 'node:fs';
+import { startTestGateway, type GatewayHandler, type RecordedRequest, type TestGateway } from '../lib/testing';
 import { runCli, runProgram, spawnCli, stopCli, type CliProcess, type CliResult } from './support/cli-process';
+
+jest.setTimeout(60_000); // child processes: each start costs a second or more on a busy machine
 
 let gateway: TestGateway;
 let cli: CliProcess | undefined;

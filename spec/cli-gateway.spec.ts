@@ -7,6 +7,8 @@ import { startTestGateway, type TestGateway } from '../lib/testing';
 import { contentStream } from './fixtures/openai-streams';
 import { runCli, spawnCli, stopCli, type CliProcess } from './support/cli-process';
 
+jest.setTimeout(60_000); // child processes: each start costs a second or more on a busy machine
+
 let upstream: TestGateway | undefined;
 let gatewayCli: CliProcess | undefined;
 

@@ -2,6 +2,7 @@
  * The command line's argument checks and its error -> exit code table, in process: `main()` with captured
  * streams (nothing here crosses the wire; the runs as real processes are in cli-chat / cli-gateway.spec).
  */
+import { Readable } from 'node:stream';
 import {
   AuthenticationError,
   ConnectionError,
@@ -15,7 +16,6 @@ import {
 import { errorLine, exitCodeOf, UsageError } from '../lib/cli/exit-codes';
 import { main } from '../lib/cli/main';
 import type { CliIo } from '../lib/cli/cli-io';
-import { Readable } from 'node:stream';
 
 async function run(argv: string[], env: Record<string, string> = {}) {
   let stdout = '';

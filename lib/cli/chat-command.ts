@@ -77,9 +77,14 @@ export async function runChat(args: string[], io: CliIo): Promise<number> {
   });
   const request = { model: values.model, messages: [{ role: 'user', content: prompt }] };
   const started = performance.now();
-  // Tracks whether the streamed text left stdout mid-line, so a failure or Ctrl-C starts its own line.
+  // Whether the streamed text left stdout mid-line, so that a failure or Ctrl-C starts its own line.
   let midLine = false;
-  const text = { write: (piece: string) => ((midLine = !piece.endsWith('\n')), io.stdout.write(piece)) };
+  const text = {
+    write(piece: string) {
+      midLine = !piece.endsWith('\n');
+      io.stdout.write(piece);
+    },
+  };
   const answer$ = values['no-stream']
     ? wholeAnswer(client.chat$(request), spinner)
     : streamedAnswer(client.chatStream$(request), spinner, started, values.json ? undefined : text);
