@@ -13,6 +13,11 @@ export interface DevAuthOptions {
   tokenTtlMs?: number;
   /** A token expires after this many admitted LLM requests (the demo uses 1); default: no request limit. */
   tokenTtlRequests?: number;
+  /**
+   * `/api/v1/auth/refresh` with no token at all issues one: a dev login, so a CLI can start without a secret.
+   * Default false: only a genuine token (expired or not) is refreshed. A forged token is refused either way.
+   */
+  loginWithoutToken?: boolean;
 }
 
 /** The claims of a dev token. `exp`/`iat` are NumericDate seconds; `exp` may carry a fraction (RFC 7519 allows it). */
@@ -38,6 +43,7 @@ export class DevTokenAuthority {
   private readonly secret: string;
   private readonly ttlMs: number;
   private readonly ttlRequests: number;
+  private readonly loginWithoutToken: boolean;
   /** Admitted requests per jti; entries for tokens issued elsewhere (same secret) start at zero. */
   private readonly usesByJti = new Map<string, number>();
 
@@ -45,6 +51,7 @@ export class DevTokenAuthority {
     this.secret = options.secret ?? randomBytes(32).toString('hex');
     this.ttlMs = options.tokenTtlMs ?? DEFAULT_TTL_MS;
     this.ttlRequests = options.tokenTtlRequests ?? Number.POSITIVE_INFINITY;
+    this.loginWithoutToken = options.loginWithoutToken ?? false;
   }
 
   /** A fresh signed token for subject `dev`, valid for `tokenTtlMs` and `tokenTtlRequests`. */
@@ -78,6 +85,11 @@ export class DevTokenAuthority {
   /** True when the token was signed with this secret, whether or not it has expired. */
   isGenuine(token: string | undefined): boolean {
     return this.inspect(token).verdict === 'ok';
+  }
+
+  /** True when a refresh presenting `token` may have a new one: a genuine token, or none with `loginWithoutToken`. */
+  mayRefresh(token: string | undefined): boolean {
+    return token === undefined ? this.loginWithoutToken : this.isGenuine(token);
   }
 
   private inspect(

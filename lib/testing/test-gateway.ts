@@ -183,7 +183,7 @@ class LoopbackGateway implements TestGateway {
     const bodyToken = (record.body as { token?: unknown } | null)?.token;
     const presented = record.token ?? (typeof bodyToken === 'string' ? bodyToken : undefined);
     // An expired token is what a refresh is for; only a forged or missing one is refused.
-    if (this.authOn && !this.tokens.isGenuine(presented)) return reply.json(401, { detail: 'invalid token' });
+    if (this.authOn && !this.tokens.mayRefresh(presented)) return reply.json(401, { detail: 'invalid token' });
     reply.json(200, { access_token: this.tokens.issue() });
   }
 }

@@ -1,0 +1,122 @@
+/**
+ * OpenAI's streamed chat completion, event by event, as this gateway's stream chunks. Content deltas pass
+ * through at once; tool calls arrive as deltas keyed by `index` (the id and name in the first, the arguments as
+ * string fragments after) and are assembled; usage comes in a last chunk with no choices (asked for with
+ * `stream_options.include_usage`). Both go out in one final chunk at `[DONE]`.
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import { fromOpenAiUsage, openAiErrorMessage, parseToolArguments, UpstreamError, type WireToolCall, type WireUsage } from './openai-wire';
+
+/** One chunk of this gateway's stream, as it goes on the wire. */
+export interface WireStreamChunk {
+  content: string;
+  model: string;
+  tool_calls: WireToolCall[];
+  usage: WireUsage | null;
+  is_final: boolean;
+}
+
+interface ToolCallDraft {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+type Json = Record<string, unknown>;
+
+const DONE = '[DONE]';
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Translates the `data` of each upstream SSE event (`[DONE]` included) into gateway chunks: one non-final chunk
+ * per non-empty content delta, then at `[DONE]` one final chunk with the assembled tool calls (in index order)
+ * and the usage (null when the upstream sent none), and completes. Only choice 0 is read. Errors with
+ * {@link UpstreamError} on an `error` payload, a payload that is not JSON, tool arguments that are not a JSON
+ * object, or a source that completes before `[DONE]`.
+ *
+ * @example
+ * cold('a-b-d|', { a: '{"choices":[{"index":0,"delta":{"content":"Hi"}}]}', b: usageChunk, d: '[DONE]' })
+ *   .pipe(translateOpenAiStream('m'))
+ * // -> 'a---(f|)': {content: 'Hi', is_final: false, ...}, then {content: '', usage: {...}, is_final: true, ...}
+ */
+export function translateOpenAiStream(requestModel: string): OperatorFunction<string, WireStreamChunk> {
+  return (source) =>
+    new Observable<WireStreamChunk>((subscriber) => {
+      const drafts = new Map<number, ToolCallDraft>();
+      let model = requestModel;
+      let usage: WireUsage | null = null;
+      let done = false;
+      const fail = (detail: string) => subscriber.error(new UpstreamError(detail));
+      const finish = () => {
+        done = true;
+        let toolCalls: WireToolCall[];
+        try {
+          toolCalls = assemble(drafts);
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
+        subscriber.next({ content: '', model, tool_calls: toolCalls, usage, is_final: true });
+        subscriber.complete();
+      };
+      const subscription = source.subscribe({
+        next: (data) => {
+          if (done) return;
+          if (data.trim() === DONE) return finish();
+          const payload = parseJson(data);
+          if (!isObject(payload)) return fail(`upstream sent an event that is not a JSON object: ${data.slice(0, 200)}`);
+          if (payload.error !== undefined && payload.error !== null) return fail(openAiErrorMessage(payload));
+          if (typeof payload.model === 'string' && payload.model) model = payload.model;
+          usage = fromOpenAiUsage(payload.usage) ?? usage;
+          const choices = Array.isArray(payload.choices) ? payload.choices.filter(isObject) : [];
+          const delta = choices.find((choice) => (choice.index ?? 0) === 0)?.delta;
+          if (!isObject(delta)) return;
+          if (Array.isArray(delta.tool_calls)) collect(drafts, delta.tool_calls);
+          if (typeof delta.content === 'string' && delta.content !== '') {
+            subscriber.next({ content: delta.content, model, tool_calls: [], usage: null, is_final: false });
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          if (!done) fail('upstream closed the stream before [DONE]');
+        },
+      });
+      return subscription;
+    });
+}
+
+/** Folds tool-call deltas into their drafts: id and name taken once, argument fragments appended. */
+function collect(drafts: Map<number, ToolCallDraft>, deltas: unknown[]): void {
+  deltas.forEach((delta, position) => {
+    if (!isObject(delta)) return;
+    // Servers that send whole calls in one delta sometimes leave out `index`; their position stands in for it.
+    const index = typeof delta.index === 'number' ? delta.index : position;
+    const draft = drafts.get(index) ?? { id: '', name: '', arguments: '' };
+    drafts.set(index, draft);
+    if (typeof delta.id === 'string' && delta.id && !draft.id) draft.id = delta.id;
+    const fn = isObject(delta.function) ? delta.function : {};
+    if (typeof fn.name === 'string' && fn.name && !draft.name) draft.name = fn.name;
+    if (typeof fn.arguments === 'string') draft.arguments += fn.arguments;
+  });
+}
+
+function assemble(drafts: Map<number, ToolCallDraft>): WireToolCall[] {
+  return [...drafts.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, draft]) => ({
+      id: draft.id || `call_${index}`,
+      name: draft.name,
+      arguments: parseToolArguments(draft.name, draft.arguments),
+    }));
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

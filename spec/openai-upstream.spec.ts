@@ -1,0 +1,190 @@
+/**
+ * The gateway forwarding to an OpenAI-compatible server, over the wire: client -> loopback gateway ->
+ * loopback "OpenAI" server replaying recorded-shape streams. The upstream is a second loopback gateway whose
+ * handler answers `POST {base}/chat/completions`, so every upstream request is recorded too.
+ */
+import { lastValueFrom, toArray } from 'rxjs';
+import { GatewayError, ModelNotFoundError, StreamError } from '../lib';
+import { startTestGateway, type GatewayHandler, type RecordedRequest, type TestGateway } from '../lib/testing';
+import { forwardToOpenAi } from '../lib/testing/openai-upstream';
+import { contentStream, errorMidStream, toolCallStream, truncatedStream, upstream500Body } from './fixtures/openai-streams';
+import { clientFor, errorOf, hello, record } from './support/harness';
+
+let upstream: TestGateway;
+let gateway: TestGateway;
+let logLines: string[];
+const UPSTREAM_PATH = '/api/v1/llm/chat/completions';
+
+beforeEach(async () => {
+  upstream = await startTestGateway();
+  gateway = await startTestGateway();
+  logLines = [];
+  gateway.route(forwardToOpenAi({ url: `${upstream.url}/api/v1/llm/`, apiKey: 'sk-upstream-key', log: (line) => logLines.push(line) }));
+});
+
+afterEach(async () => {
+  await gateway.close();
+  await upstream.close();
+});
+
+/** The upstream replays `body` as an event stream, in pieces of `splitEvery` bytes when given. */
+function replay(body: string, splitEvery?: number): GatewayHandler {
+  return (_, reply) => reply.sse([body], { done: false, splitEvery });
+}
+
+/** Resolves when the request's response closed; fails the test after 2 s instead of hanging to the jest timeout. */
+function closedSoon(request: RecordedRequest): Promise<number> {
+  return Promise.race([
+    request.closed,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('upstream request still open after 2 s')), 2000).unref()),
+  ]);
+}
+
+const client = () => clientFor(gateway, {}, 'client-jwt-must-stay-here').client;
+
+describe('forwarding /chat/stream', () => {
+  it('streams content deltas and the usage, and sends upstream the translated request with the upstream key only', async () => {
+    upstream.route(replay(contentStream));
+    const chunks = await lastValueFrom(client().chatStream$({ ...hello, temperature: 0.1, maxTokens: 50 }).pipe(toArray()));
+    expect(chunks.map((c) => c.content).join('')).toBe('Hello there, wörld!');
+    expect(chunks.at(-1)).toEqual({
+      content: '',
+      model: 'gpt-4o-mini-2024-07-18',
+      toolCalls: [],
+      usage: { promptTokens: 19, completionTokens: 10 },
+      isFinal: true,
+    });
+    const [sent] = upstream.requests;
+    expect(sent.path).toBe(UPSTREAM_PATH);
+    expect(sent.token).toBe('sk-upstream-key');
+    expect(sent.body).toEqual({
+      model: 'test-model',
+      messages: [{ role: 'user', content: 'hello' }],
+      stream: true,
+      temperature: 0.1,
+      max_tokens: 50,
+      stream_options: { include_usage: true },
+    });
+    expect(JSON.stringify(sent.headers)).not.toContain('client-jwt-must-stay-here');
+    expect(logLines).toEqual(['stream test-model: ok (4 chunks)']);
+  });
+
+  it('assembles tool-call fragments, even with the upstream bytes cut every 7 bytes', async () => {
+    upstream.route(replay(toolCallStream, 7));
+    const chunks = await lastValueFrom(client().chatStream$(hello).pipe(toArray()));
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0].toolCalls).toEqual([
+      { id: 'call_DdmO9pD3xa9XTPNJ32zg2hcA', name: 'get_weather', arguments: { location: 'Paris, France' } },
+      { id: 'call_ABC', name: 'get_time', arguments: { tz: 'CET' } },
+    ]);
+  });
+
+  it('an upstream 500 becomes a 502 with the upstream message', async () => {
+    upstream.route((_, reply) => reply.json(500, upstream500Body));
+    const error = await errorOf(client().chatStream$(hello));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.detail).toBe('upstream answered 500: The server had an error while processing your request. Sorry about that!');
+  });
+
+  it('an upstream connection dropped mid-stream ends the stream with an error payload', async () => {
+    upstream.route(async (_, reply) => {
+      await reply.sse([truncatedStream], { done: false, end: false });
+      reply.drop();
+    });
+    const result = await record(client().chatStream$(hello));
+    expect(result.values.map((c) => c.content)).toEqual(['Hello']);
+    expect(result.error).toBeInstanceOf(StreamError);
+    expect(result.error).toMatchObject({ type: 'error-payload' });
+    expect((result.error as StreamError).detail).toMatch(/^upstream connection lost: /);
+  });
+
+  it('an upstream connection dropped before any content is a 502', async () => {
+    upstream.route((_, reply) => reply.drop());
+    const error = await errorOf(client().chatStream$(hello));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.detail).toBe(`upstream connection failed at ${upstream.url}${UPSTREAM_PATH} (ECONNRESET)`);
+  });
+
+  it('an error event mid-stream reaches the client as a StreamError with its message', async () => {
+    upstream.route(replay(errorMidStream));
+    const result = await record(client().chatStream$(hello));
+    expect(result.values.map((c) => c.content)).toEqual(['Partial']);
+    expect((result.error as StreamError).detail).toBe('llama_decode failed: KV cache is full');
+  });
+
+  it('an upstream that answers JSON to a stream request is a 502 that says so', async () => {
+    upstream.route((_, reply) => reply.json(200, { choices: [] }));
+    const error = await errorOf(client().chatStream$(hello));
+    expect(error.detail).toMatch(/upstream answered 200 with application\/json instead of an event stream/);
+  });
+
+  it('the client going away mid-stream aborts the upstream request', async () => {
+    upstream.route(async (_, reply) => {
+      await reply.sse([truncatedStream], { done: false, end: false });
+    });
+    const firstChunk = new Promise<void>((resolve) => {
+      const subscription = client()
+        .chatStream$(hello)
+        .subscribe(() => {
+          subscription.unsubscribe();
+          resolve();
+        });
+    });
+    await firstChunk;
+    const [sent] = await upstream.waitForRequests(1);
+    await closedSoon(sent);
+    expect(sent.abortedByClient).toBe(true);
+  });
+});
+
+describe('forwarding /chat', () => {
+  const answer = {
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    model: 'llama3.2',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Hi!' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+  };
+
+  it('translates the answer and asks upstream without streaming', async () => {
+    upstream.route((_, reply) => reply.json(200, answer));
+    const response = await lastValueFrom(client().chat$(hello));
+    expect(response).toMatchObject({ content: 'Hi!', model: 'llama3.2', usage: { promptTokens: 5, completionTokens: 2 }, toolCalls: [] });
+    expect(upstream.requests[0].body).toMatchObject({ stream: false, model: 'test-model' });
+    expect(upstream.requests[0].body).not.toHaveProperty('stream_options');
+  });
+
+  it('an upstream 500 becomes a GatewayError with the upstream message', async () => {
+    upstream.route((_, reply) => reply.json(500, upstream500Body));
+    const error = await errorOf(client().chat$(hello));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.status).toBe(502);
+    expect(error.detail).toMatch(/^upstream answered 500: The server had an error/);
+  });
+
+  it('an upstream 404 about the model becomes ModelNotFoundError; any other 404 stays a 502', async () => {
+    upstream.route((_, reply) => reply.json(404, { error: { message: 'model "test-model" not found, try pulling it first' } }));
+    expect(await errorOf(client().chat$(hello))).toBeInstanceOf(ModelNotFoundError);
+    upstream.route((_, reply) => reply.text(404, '404 page not found'));
+    const error = await errorOf(client().chat$(hello));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.detail).toBe('upstream answered 404: 404 page not found');
+  });
+
+  it('an unreachable upstream is a 502 naming the address', async () => {
+    const address = upstream.url;
+    await upstream.close();
+    const error = await errorOf(client().chat$(hello));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.detail).toBe(`upstream unreachable at ${address}/api/v1/llm/chat/completions (ECONNREFUSED)`);
+  });
+
+  it('the client going away before the answer aborts the upstream request', async () => {
+    upstream.route(() => undefined);
+    const subscription = client().chat$(hello).subscribe();
+    const [sent] = await upstream.waitForRequests(1);
+    subscription.unsubscribe();
+    await closedSoon(sent);
+    expect(sent.abortedByClient).toBe(true);
+  });
+});
