@@ -11,9 +11,6 @@ export type { Reply, SseReplyOptions } from './reply';
 export type { ScriptedModelOptions } from './scripted-model';
 export { DevTokenAuthority } from './dev-tokens';
 export type { DevAuthOptions, DevTokenClaims, DevTokenVerdict } from './dev-tokens';
-<<<<<<< HEAD
-export * from './controller';
-=======
 export { forwardToOpenAi } from './openai-upstream';
 export type { OpenAiUpstreamOptions } from './openai-upstream';
->>>>>>> cli
+export * from './controller';
