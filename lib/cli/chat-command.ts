@@ -4,7 +4,8 @@
  * for the final `LLMResponse` alone on stdout. Ctrl-C unsubscribes, which aborts the request.
  */
 import { parseArgs } from 'node:util';
-import { BehaviorSubject, Observable } from 'rxjs';
+import { BehaviorSubject, defer, map, Observable, tap } from 'rxjs';
+import { accumulate } from '../accumulate';
 import { LlmGatewayClient } from '../client';
 import { AuthenticationError } from '../errors';
 import type { LLMResponse, StreamChunk } from '../protocol';
@@ -115,30 +116,21 @@ async function initialToken(serverUrl: string, tokenEnv: string | undefined, io:
   return token;
 }
 
-/** Writes each chunk's content to `out` as it arrives (when given) and folds the chunks into one response. */
+/** Writes each chunk's content to `out` as it arrives (when given) and folds the chunks with `accumulate()`. */
 function streamedAnswer(chunks$: Observable<StreamChunk>, spinner: Spinner, started: number, out?: { write(text: string): unknown }): Observable<Outcome> {
-  return new Observable<Outcome>((subscriber) => {
-    const response: LLMResponse = { content: '', model: '', usage: { promptTokens: 0, completionTokens: 0 }, toolCalls: [], latencyMs: 0 };
+  return defer(() => {
     let firstTokenMs: number | undefined;
-    return chunks$.subscribe({
-      next: (chunk) => {
+    return chunks$.pipe(
+      tap((chunk) => {
         if (firstTokenMs === undefined && (chunk.content !== '' || chunk.isFinal)) {
           firstTokenMs = performance.now() - started;
           spinner.stop();
         }
         if (chunk.content !== '') out?.write(chunk.content);
-        response.content += chunk.content;
-        response.model = chunk.model;
-        response.toolCalls.push(...chunk.toolCalls);
-        if (chunk.usage) response.usage = chunk.usage;
-      },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => {
-        response.latencyMs = Math.round((performance.now() - started) * 10) / 10;
-        subscriber.next({ response, firstTokenMs });
-        subscriber.complete();
-      },
-    });
+      }),
+      accumulate(),
+      map((response) => ({ response, firstTokenMs })),
+    );
   });
 }
 
