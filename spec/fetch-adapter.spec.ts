@@ -1,0 +1,103 @@
+/**
+ * The browser's transport path — axios' fetch adapter, the body a WHATWG ReadableStream — run in Node (whose
+ * fetch is undici) against the loopback gateway, so the path browsers take is tested on every `npm test`,
+ * not only in the Chromium e2e.
+ */
+import axios from 'axios';
+import { BehaviorSubject, tap } from 'rxjs';
+import { GatewayError, StreamChunk } from '../lib';
+import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
+
+const ctx = useGateway();
+const fetchAxios = () => axios.create({ adapter: 'fetch' });
+const chunk = (content: string) => ({ content, model: 'm', tool_calls: [], usage: null, is_final: false });
+const contents = (chunks: StreamChunk[]) => chunks.map((c) => c.content);
+
+describe('chatStream$ over the fetch adapter', () => {
+  it('emits each event as it arrives, before the stream ends', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      await reply.write(`data: ${JSON.stringify(chunk('one'))}\n\n`);
+      await reply.write(`data: ${JSON.stringify(chunk('two'))}\n\n`);
+      await released;
+      await reply.write(`data: ${JSON.stringify(chunk('three'))}\n\ndata: [DONE]\n\n`);
+      reply.end();
+    });
+    const { client } = clientFor(ctx.gateway, { axios: fetchAxios() });
+    const seen: string[] = [];
+    const result = record(client.chatStream$(hello).pipe(tap((c) => seen.push(c.content))));
+    // The gateway holds the rest back until we saw the first two: only a streamed body gets us past this.
+    while (seen.length < 2) await delay(10);
+    expect(seen).toEqual(['one', 'two']);
+    release();
+    const { completed, values } = await result;
+    expect(completed).toBe(true);
+    expect(contents(values)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('closes the connection on unsubscribe while the gateway is silent mid-stream', async () => {
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      await reply.write(`data: ${JSON.stringify(chunk('only'))}\n\n`);
+      // ...and then nothing: a stalled upstream. Cancel must not wait for a next chunk that never comes.
+    });
+    const { client } = clientFor(ctx.gateway, { axios: fetchAxios() });
+    const seen: string[] = [];
+    const subscription = client.chatStream$(hello).subscribe((c) => seen.push(c.content));
+    while (seen.length < 1) await delay(10);
+    subscription.unsubscribe();
+    const [sent] = ctx.gateway.requests;
+    await Promise.race([sent.closed, delay(3000)]);
+    expect(sent.closedAt).toBeDefined();
+    expect(sent.abortedByClient).toBe(true);
+  });
+
+  it('refreshes once on a 401 and streams the answer with the new token', async () => {
+    ctx.gateway.route((req, reply) =>
+      req.token === 'fresh' ? reply.sse([chunk('ok')]) : reply.json(401, { detail: 'token expired' }),
+    );
+    const token$ = new BehaviorSubject('stale');
+    let refreshes = 0;
+    const { client } = clientFor(ctx.gateway, {
+      axios: fetchAxios(),
+      token$,
+      refreshToken: async () => {
+        refreshes += 1;
+        return 'fresh';
+      },
+    });
+    const result = await record(client.chatStream$(hello));
+    expect(contents(result.values)).toEqual(['ok']);
+    expect(refreshes).toBe(1);
+    expect(ctx.gateway.requests.map((r) => r.token)).toEqual(['stale', 'fresh']);
+  });
+
+  it('maps a 502 body to a GatewayError with its detail', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(502, { detail: 'upstream model overloaded' }));
+    const { client } = clientFor(ctx.gateway, { axios: fetchAxios() });
+    const error = await errorOf(client.chatStream$(hello));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.detail).toBe('upstream model overloaded');
+  });
+});
+
+describe('chat$ over the fetch adapter', () => {
+  it('answers a normal request (the manual-redirect fetch option does not get in the way)', async () => {
+    ctx.gateway.route((_req, reply) =>
+      reply.json(200, { content: 'hi', model: 'm', usage: { prompt_tokens: 1, completion_tokens: 1 }, tool_calls: [], latency_ms: 1 }),
+    );
+    const { client } = clientFor(ctx.gateway, { axios: fetchAxios() });
+    const result = await record(client.chat$(hello));
+    expect(result.values.map((r) => r.content)).toEqual(['hi']);
+  });
+
+  it('does not follow a redirect', async () => {
+    ctx.gateway.route((_req, reply) => reply.text(307, '', { location: 'http://127.0.0.1:9/elsewhere' }));
+    const { client } = clientFor(ctx.gateway, { axios: fetchAxios() });
+    const result = await record(client.chat$(hello));
+    expect(result.error).toBeDefined();
+    expect(ctx.gateway.requests).toHaveLength(1);
+  });
+});
