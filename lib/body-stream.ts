@@ -26,7 +26,7 @@ function isWebStream(body: ResponseBody): body is ReadableStream<Uint8Array> {
  * and calls `cancel` (which destroys the request: a wrapped body's destroy may not reach the socket).
  */
 export function bodyBytes(body: ResponseBody, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
-  return isWebStream(body) ? webStreamBytes(body, request) : nodeStreamBytes(body, request, cancel);
+  return isWebStream(body) ? webStreamBytes(body, request, cancel) : nodeStreamBytes(body, request, cancel);
 }
 
 function connectionLost(cause: unknown, request: RequestInfo): LLMProviderError {
@@ -65,7 +65,7 @@ function nodeStreamBytes(body: NodeReadableLike, request: RequestInfo, cancel: (
   });
 }
 
-function webStreamBytes(body: ReadableStream<Uint8Array>, request: RequestInfo): Observable<Uint8Array> {
+function webStreamBytes(body: ReadableStream<Uint8Array>, request: RequestInfo, cancel: () => void): Observable<Uint8Array> {
   return new Observable<Uint8Array>((subscriber) => {
     const reader = body.getReader();
     let done = false;
@@ -88,7 +88,10 @@ function webStreamBytes(body: ReadableStream<Uint8Array>, request: RequestInfo):
     };
     pump();
     return () => {
-      if (!done) reader.cancel().catch(() => undefined);
+      if (done) return;
+      // cancel first: a wrapped stream's reader.cancel() may only act once its next chunk arrives.
+      cancel();
+      reader.cancel().catch(() => undefined);
     };
   });
 }

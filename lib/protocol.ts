@@ -3,7 +3,7 @@
  * mappings between them. Missing fields take the reference provider's defaults; fields of the wrong type are
  * a {@link ResponseValidationError}, never a silently wrong value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LLMProviderError, ResponseValidationError } from './errors';
 
 /** One chat message as the gateway takes it (OpenAI style: `role`, `content`, and whatever else the role needs). */

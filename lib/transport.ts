@@ -46,7 +46,7 @@ export function defaultAdapter(): 'http' | 'fetch' {
  */
 export function postForJson(call: GatewayCall, options: TransportOptions): Observable<unknown> {
   return send(call, options, 'text').pipe(
-    mergeMap(async (response) => {
+    mergeMap(async ({ response }) => {
       const text = String(response.data ?? '');
       if (response.status !== 200) {
         throw errorFromStatus(response.status, withoutToken(text, call.token), call.model, requestInfo(call), retryAfter(response));
@@ -69,7 +69,7 @@ export function postForJson(call: GatewayCall, options: TransportOptions): Obser
 export function postForStream(call: GatewayCall, options: TransportOptions): Observable<Uint8Array> {
   const request = requestInfo(call);
   return send(call, options, 'stream').pipe(
-    mergeMap((response) => {
+    mergeMap(({ response, abort }) => {
       const body = response.data as ResponseBody;
       if (response.status !== 200) {
         return from(readBodyText(body, request)).pipe(
@@ -91,7 +91,7 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
           }),
         );
       }
-      return bodyBytes(body, request, () => destroyRequest(response));
+      return bodyBytes(body, request, () => closeConnection(response, abort));
     }),
   );
 }
@@ -101,10 +101,16 @@ function withoutToken(text: string, token: string): string {
   return token.length > 0 && text.includes(token) ? text.split(token).join('[redacted]') : text;
 }
 
-/** Node's http adapter hands the ClientRequest over: destroying it is the sure way to close the socket. */
-function destroyRequest(response: AxiosResponse): void {
+/**
+ * Node's http adapter hands the ClientRequest over: destroying it is the sure way to close the socket. The
+ * fetch adapter hands a `Request` over, and its body is axios' wrapper stream, whose cancel waits for the next
+ * chunk before it reaches the real body: a silent server would keep the connection open. Aborting the fetch's
+ * signal closes it at once.
+ */
+function closeConnection(response: AxiosResponse, abort: () => void): void {
   const clientRequest = response.request as { destroy?: () => void } | undefined;
   if (typeof clientRequest?.destroy === 'function') clientRequest.destroy();
+  else abort();
 }
 
 function retryAfter(response: AxiosResponse): number | undefined {
@@ -115,8 +121,14 @@ function requestInfo(call: GatewayCall): RequestInfo {
   return { method: 'POST', url: call.url };
 }
 
-function send(call: GatewayCall, options: TransportOptions, responseType: 'text' | 'stream'): Observable<AxiosResponse> {
-  return new Observable<AxiosResponse>((subscriber) => {
+/** A response, and how to abort its request after the fact (the Observable's own teardown no longer does). */
+interface Sent {
+  response: AxiosResponse;
+  abort: () => void;
+}
+
+function send(call: GatewayCall, options: TransportOptions, responseType: 'text' | 'stream'): Observable<Sent> {
+  return new Observable<Sent>((subscriber) => {
     const controller = new AbortController();
     let settled = false;
     options.http
@@ -144,7 +156,7 @@ function send(call: GatewayCall, options: TransportOptions, responseType: 'text'
       .then(
         (response) => {
           settled = true;
-          subscriber.next(response);
+          subscriber.next({ response, abort: () => controller.abort() });
           subscriber.complete();
         },
         (error: unknown) => {

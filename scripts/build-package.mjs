@@ -1,0 +1,51 @@
+/**
+ * `npm run build`: dist/cjs (CommonJS) and dist/esm (ES modules), each with its .d.ts, from one source.
+ * tsc writes relative imports as they are in the source (`./client`); Node's ESM loader, and TypeScript's
+ * node16 resolution of the ESM types, need the file named (`./client.js`), so the ESM output gets its
+ * relative specifiers completed here, each checked against the file it must name.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+for (const project of ['tsconfig.build.json', 'tsconfig.esm.json']) {
+  const run = spawnSync(process.execPath, [tsc, '-p', join(root, project)], { stdio: 'inherit' });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
+// Each half says what its .js files are, whatever the root package.json says.
+writeFileSync(join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
+writeFileSync(join(root, 'dist/esm/package.json'), '{ "type": "module" }\n');
+
+/** `from './x'`, `import './x'`, `import('./x')`, in .js and .d.ts alike. */
+const RELATIVE_SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.\.?\/[^'"]*)\2/g;
+
+for (const file of filesUnder(join(root, 'dist/esm'))) {
+  if (!file.endsWith('.js') && !file.endsWith('.d.ts')) continue;
+  const text = readFileSync(file, 'utf8');
+  const completed = text.replace(RELATIVE_SPECIFIER, (_match, lead, quote, specifier) => {
+    return `${lead}${quote}${completeSpecifier(file, specifier)}${quote}`;
+  });
+  if (completed !== text) writeFileSync(file, completed);
+}
+
+/** `./x` -> `./x.js`, or `./x/index.js` for a folder; throws when neither exists, rather than ship a broken import. */
+function completeSpecifier(importer, specifier) {
+  if (/\.(m?js|json)$/.test(specifier)) return specifier;
+  const target = resolve(dirname(importer), specifier);
+  if (existsSync(`${target}.js`)) return `${specifier}.js`;
+  if (existsSync(join(target, 'index.js'))) return `${specifier.replace(/\/$/, '')}/index.js`;
+  throw new Error(`${importer}: cannot resolve ${specifier}`);
+}
+
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * Runs the built package as its users load it, through its own `exports` map (a package may import itself by
+ * name): the ESM and the CommonJS entry each stream an answer from the dev gateway, and the browser entry's
+ * import graph reaches no module but its declared dependencies — no Node built-in. Exits 1 on any failure.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BehaviorSubject, lastValueFrom, toArray } from 'rxjs';
+import * as esm from 'llm-gateway-rx';
+import { startTestGateway } from 'llm-gateway-rx/testing';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const cjs = createRequire(import.meta.url)('llm-gateway-rx');
+const { dependencies = {}, peerDependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const allowed = new Set([...Object.keys(dependencies), ...Object.keys(peerDependencies)]);
+
+const failures = [];
+const check = (ok, what) => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+const gateway = await startTestGateway({ model: { reply: 'one two three' } });
+try {
+  for (const [name, api] of [['ESM', esm], ['CommonJS', cjs]]) {
+    const client = new api.LlmGatewayClient({ serverUrl: gateway.url, token$: new BehaviorSubject('t') });
+    const chunks = await lastValueFrom(client.chatStream$({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).pipe(toArray()));
+    check(chunks.map((c) => c.content).join('') === 'one two three', `${name} entry streams an answer`);
+    check(new api.GatewayError('x') instanceof api.LLMProviderError, `${name} entry's errors keep their class chain`);
+  }
+} finally {
+  await gateway.close();
+}
+
+const bare = new Set();
+const seen = new Set();
+const visit = (file) => {
+  if (seen.has(file)) return;
+  seen.add(file);
+  const source = readFileSync(file, 'utf8');
+  for (const [, specifier] of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g)) {
+    if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
+    else bare.add(specifier);
+  }
+};
+visit(join(root, 'dist/esm/index.js'));
+const foreign = [...bare].filter((specifier) => !allowed.has(specifier.split('/')[0]));
+check(foreign.length === 0, `browser entry imports only ${[...allowed].join(', ')} (found: ${[...bare].join(', ')})`);
+check(![...seen].some((file) => file.includes('/testing/')), 'browser entry does not pull in the Node-only testing gateway');
+
+if (failures.length > 0) process.exit(1);
