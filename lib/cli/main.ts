@@ -5,7 +5,7 @@
  * exit code; a failure is one line on stderr (exit-codes.ts), never a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CHAT_USAGE, runChat } from './chat-command';
 import type { CliIo } from './cli-io';
 import { errorLine, ExitCode, exitCodeOf, UsageError } from './exit-codes';
@@ -71,9 +71,17 @@ function secretsOf(args: string[], env: CliIo['env']): string[] {
 }
 
 function packageVersion(): string {
-  // lib/cli/ and dist/cli/ are both two levels below the package root.
-  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string };
-  return manifest.version ?? 'unknown';
+  // lib/cli/ is two levels below the package root, dist/cjs/cli/ three, and dist/cjs holds a package.json of
+  // its own (only a module-type marker): walk up to the one that names this package.
+  for (let dir = __dirname, i = 0; i < 5; dir = dirname(dir), i++) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'llm-gateway-rx') return manifest.version ?? 'unknown';
+    } catch {
+      // no package.json at this level
+    }
+  }
+  return 'unknown';
 }
 
 if (require.main === module) {
