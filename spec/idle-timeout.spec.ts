@@ -20,7 +20,7 @@ function run(test: (helpers: Parameters<Parameters<TestScheduler['run']>[0]>[0])
 describe('timeoutWhenSilent', () => {
   it('fails with phase first-byte when nothing arrives', () => {
     run(({ cold, expectObservable }) => {
-      expectObservable(cold('-----|').pipe(timeoutWhenSilent(3))).toBe('---#', undefined, new RequestTimeoutError(3, 'first-byte'));
+      expectObservable(cold<Uint8Array>('-----|').pipe(timeoutWhenSilent(3))).toBe('---#', undefined, new RequestTimeoutError(3, 'first-byte'));
     });
   });
 
