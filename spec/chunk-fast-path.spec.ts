@@ -45,17 +45,23 @@ const objectText = fc
   .tuple(space, fc.array(entry, { maxLength: 6 }), space, fc.constantFrom(',', ' ,', ', '), space)
   .map(([before, entries, after, separator, trailing]) => `${before}{${entries.join(separator)}${after}}${trailing}`);
 
-/** Payloads as the gateway writes them, varying only the content: these share the tail the reader learns. */
-const gatewayTail = fc.constantFrom(
-  '", "model": "m1", "tool_calls": [], "usage": null, "is_final": false}',
-  '", "model": "m1", "tool_calls": [], "usage": null, "is_final": true}',
-  '", "model": null}',
-  '"}',
-  '", "content": "again"}',
-  '", "usage": {"prompt_tokens": 1, "completion_tokens": 2}}',
-  '", "error": "x"}',
-  '", "model": "m1"} ',
-  '", "model": "m1"}x',
+/** What follows the content string: fixed ones, then random entries (any key, any value) and corruptions. */
+const gatewayTail = fc.oneof(
+  fc.constantFrom(
+    '", "model": "m1", "tool_calls": [], "usage": null, "is_final": false}',
+    '", "model": "m1", "tool_calls": [], "usage": null, "is_final": true}',
+    '", "model": null}',
+    '"}',
+    '", "content": "again"}',
+    '", "content": ""}',
+    '", "content": "x"}',
+    '", "usage": {"prompt_tokens": 1, "completion_tokens": 2}}',
+    '", "error": "x"}',
+    '", "model": "m1"} ',
+    '", "model": "m1"}x',
+    '\\"}',
+  ),
+  fc.tuple(fc.array(entry, { maxLength: 4 }), space).map(([entries, trailing]) => `"${entries.map((e) => `, ${e}`).join('')}}${trailing}`),
 );
 const gatewayPayload = fc.tuple(rawInside, gatewayTail).map(([inside, tail]) => `{"content": "${inside}${tail}`);
 
@@ -70,16 +76,21 @@ const payload = fc.oneof(
   { arbitrary: gatewayPayload, weight: 4 },
   { arbitrary: objectText, weight: 3 },
   { arbitrary: corrupted, weight: 2 },
-  { arbitrary: fc.constantFrom('[DONE]', '', '{', 'null', '"text"', '{"content": "', '{"content": ""'), weight: 1 },
+  { arbitrary: fc.constantFrom('[DONE]', '', '{', 'null', '"text"', '{"content": "', '{"content": ""', '{"content": "}', '{"content": "x}'), weight: 1 },
 );
+
+/** A stream's payloads: mostly one tail with varying contents (what the reader learns), among any others. */
+const payloads = fc
+  .tuple(gatewayTail, fc.array(fc.oneof({ arbitrary: rawInside.map((inside) => ({ inside })), weight: 4 }, { arbitrary: payload, weight: 1 }), { minLength: 1, maxLength: 16 }))
+  .map(([tail, items]) => items.map((item) => (typeof item === 'string' ? item : `{"content": "${item.inside}${tail}`)));
 
 describe('createCommonChunkReader', () => {
   it('never gives a chunk the general path would not give, for any sequence of payloads', () => {
     let taken = 0;
     fc.assert(
-      fc.property(fc.array(payload, { minLength: 1, maxLength: 12 }), fc.constantFrom('req-model', ''), (payloads, model) => {
+      fc.property(payloads, fc.constantFrom('req-model', ''), (stream, model) => {
         const read = createCommonChunkReader(model);
-        for (const data of payloads) {
+        for (const data of stream) {
           const fast = read(data);
           if (fast === undefined) continue;
           taken++;
@@ -94,27 +105,39 @@ describe('createCommonChunkReader', () => {
     expect(taken).toBeGreaterThan(1000);
   });
 
+  const tail = '", "model": "gpt", "tool_calls": [], "usage": null, "is_final": false}';
   it.each([
-    ['the gateway shape', '{"content": "Hello", "model": "gpt", "tool_calls": [], "usage": null, "is_final": false}'],
-    ['escapes and multi-byte text', '{"content": "a \\"quote\\"\\n\\u00e9 Привет 你好 🙂", "model": "gpt", "tool_calls": [], "usage": null, "is_final": false}'],
-    ['compact JSON in another key order', '{"is_final":true,"model":"gpt","content":"end"}'],
-    ['nulls and missing keys', '{"content": null, "model": null, "tool_calls": null, "is_final": null}'],
-    ['an empty object', ' { } '],
-  ])('takes %s without the general path, with the same result', (_name, data) => {
+    ['plain text', 'Hello'],
+    ['an empty content', ''],
+    ['escapes', 'a \\"quote\\"\\n\\u00e9 \\\\'],
+    ['multi-byte text', 'Привет 你好 🙂'],
+  ])('takes %s through the learned tail, with the general path\'s result', (_name, inside) => {
     const read = createCommonChunkReader('req-model');
-    // Twice: the second read goes through the learned tail when the payload has one.
-    for (let i = 0; i < 2; i++) {
-      const fast = read(data);
-      expect(fast).toBeDefined();
-      expect(fast).toStrictEqual(generalPath(data, 'req-model'));
-    }
+    expect(read(`{"content": "first${tail}`)).toBeUndefined(); // learns the tail; the general path decodes this one
+    const data = `{"content": "${inside}${tail}`;
+    const fast = read(data);
+    expect(fast).toBeDefined();
+    expect(fast).toStrictEqual(generalPath(data, 'req-model'));
   });
 
-  it('uses a learned tail only for payloads that end with it', () => {
+  it('uses a learned tail only for payloads that end with it, and learns again when they change', () => {
     const read = createCommonChunkReader('req-model');
-    read('{"content": "a", "model": "gpt", "tool_calls": [], "usage": null, "is_final": false}');
-    expect(read('{"content": "b", "model": "gpt", "tool_calls": [], "usage": null, "is_final": true}')?.isFinal).toBe(true);
-    expect(read('{"content": "c", "model": "gpt", "tool_calls": [], "usage": null, "is_final": false}')?.isFinal).toBe(false);
-    expect(read('{"content": "d", "content": "e", "model": "gpt", "tool_calls": [], "usage": null, "is_final": false}')).toBeUndefined();
+    read(`{"content": "a${tail}`);
+    expect(read(`{"content": "b", "model": "gpt", "tool_calls": [], "usage": null, "is_final": true}`)).toBeUndefined();
+    expect(read(`{"content": "c", "model": "gpt", "tool_calls": [], "usage": null, "is_final": true}`)?.isFinal).toBe(true);
+    expect(read(`{"content": "d", "content": "e"${tail.slice(1)}`)).toBeUndefined();
+  });
+
+  it('never learns a tail that overrides the content, reports an error, or carries tool calls or usage', () => {
+    for (const refused of [
+      '", "content": "tail wins"}',
+      '", "error": "upstream_failed"}',
+      '", "tool_calls": [{"id": "c", "name": "f", "arguments": {}}]}',
+      '", "usage": {"prompt_tokens": 1, "completion_tokens": 2}}',
+    ]) {
+      const read = createCommonChunkReader('req-model');
+      read(`{"content": "a${refused}`);
+      expect(read(`{"content": "b${refused}`)).toBeUndefined();
+    }
   });
 });
