@@ -7,7 +7,7 @@
  * straight from the body's bytes, which `chatStream$` uses: it decodes each event inside the parser's callback,
  * so no event object or operator hop sits between the bytes and the chunk.
  */
-import { Observable, OperatorFunction, Subscriber } from 'rxjs';
+import { asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { createCommonChunkReader } from './chunk-fast-path';
 import { ResponseValidationError, StreamError } from './errors';
 import { Logger } from './logger';
@@ -24,11 +24,21 @@ export interface StreamChunkOptions {
 
 const DONE = '[DONE]';
 
+/**
+ * How long the body may take to end after `[DONE]` before it is cut. Ending it ourselves would cost the
+ * keep-alive connection (the next request would pay a new TCP and TLS handshake); servers end the response
+ * right after `[DONE]`, so this is only ever waited in full for one that does not.
+ */
+export const DRAIN_AFTER_DONE_MS = 1000;
+
 /** Applies the gateway's rules to each event's data and reports to `subscriber`; see the module comment. */
 function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger }: StreamChunkOptions) {
   let sawFinal = false;
+  let sawDone = false;
   const readCommonChunk = createCommonChunkReader(model);
   return {
+    /** Whether `[DONE]` completed the stream. */
+    done: () => sawDone,
     /** One event's data: emits its chunk, completes at `[DONE]`, errors on an error payload or a wrong shape. */
     data(data: string): void {
       const common = readCommonChunk(data);
@@ -38,6 +48,7 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger 
         return;
       }
       if (data === DONE) {
+        sawDone = true;
         subscriber.complete();
         return;
       }
@@ -93,12 +104,16 @@ export function toStreamChunks(options: StreamChunkOptions): OperatorFunction<Ss
 /**
  * `parseSseEvents(options)` then `toStreamChunks(options)` in one operator, from a body's byte chunks to
  * {@link StreamChunk}s: same emissions, same completion, same errors (those two raise, plus any source
- * error), several times cheaper per event.
+ * error), several times cheaper per event. One difference: completing at `[DONE]` does not unsubscribe from
+ * the source at once but lets it run to its end, for up to {@link DRAIN_AFTER_DONE_MS} (see there);
+ * unsubscribing, or an error, still unsubscribes from it at once.
  *
  * @example
  * bytes$.pipe(parseStreamChunks({ model: 'm', logger: console, maxLineBytes: 1 << 20 }))
  */
-export function parseStreamChunks(options: StreamChunkOptions & { maxLineBytes?: number }): OperatorFunction<Uint8Array, StreamChunk> {
+export function parseStreamChunks(
+  options: StreamChunkOptions & { maxLineBytes?: number; scheduler?: SchedulerLike },
+): OperatorFunction<Uint8Array, StreamChunk> {
   return (source) =>
     new Observable<StreamChunk>((subscriber) => {
       const reader = createChunkReader(subscriber, options);
@@ -109,7 +124,8 @@ export function parseStreamChunks(options: StreamChunkOptions & { maxLineBytes?:
         },
         maxLineBytes: options.maxLineBytes,
       });
-      return source.subscribe({
+      let drainLimit: Subscription | undefined;
+      const upstream = source.subscribe({
         next(chunk) {
           // A synchronous source may go on emitting after we completed, errored or were unsubscribed.
           if (subscriber.closed) return;
@@ -119,12 +135,23 @@ export function parseStreamChunks(options: StreamChunkOptions & { maxLineBytes?:
             subscriber.error(error);
           }
         },
-        error: (error: unknown) => subscriber.error(error),
+        error(error: unknown) {
+          drainLimit?.unsubscribe();
+          subscriber.error(error);
+        },
         complete() {
+          drainLimit?.unsubscribe();
           parser.end();
           reader.end();
         },
       });
+      return () => {
+        // Unsubscribed, or failed: cut the body now (which aborts the request).
+        if (!reader.done()) return upstream.unsubscribe();
+        // Completed at [DONE]: let the rest of the body arrive (and be ignored), so the response ends
+        // normally and its connection can be reused; cut it only if it does not end soon.
+        if (!upstream.closed) drainLimit = (options.scheduler ?? asyncScheduler).schedule(() => upstream.unsubscribe(), DRAIN_AFTER_DONE_MS);
+      };
     });
 }
 
