@@ -85,9 +85,9 @@ export function createCommonChunkReader(requestModel: string): (data: string) =>
       const content = contentBetween(data, CONTENT_START.length, contentEnd);
       if (content !== undefined) return { content, model: template.model, toolCalls: [], isFinal: template.isFinal };
     }
-    // Learn from the 1st, 2nd, 4th, 8th… payload that missed: a gateway whose tails always differ costs
-    // next to nothing more.
-    if (data.startsWith(CONTENT_START) && (++misses & (misses - 1)) === 0) learnTail(data);
+    // Learn from the 2nd, 4th, 8th… payload that missed: not the 1st, so the first chunk (what a user waits
+    // for) pays only the general path; and a gateway whose tails always differ costs next to nothing more.
+    if (data.startsWith(CONTENT_START) && (++misses & (misses - 1)) === 0 && misses > 1) learnTail(data);
     return undefined;
   };
 }

@@ -113,7 +113,8 @@ describe('createCommonChunkReader', () => {
     ['multi-byte text', 'Привет 你好 🙂'],
   ])('takes %s through the learned tail, with the general path\'s result', (_name, inside) => {
     const read = createCommonChunkReader('req-model');
-    expect(read(`{"content": "first${tail}`)).toBeUndefined(); // learns the tail; the general path decodes this one
+    expect(read(`{"content": "first${tail}`)).toBeUndefined(); // the general path decodes the first one
+    expect(read(`{"content": "second${tail}`)).toBeUndefined(); // and learns the tail from the second
     const data = `{"content": "${inside}${tail}`;
     const fast = read(data);
     expect(fast).toBeDefined();
@@ -123,6 +124,8 @@ describe('createCommonChunkReader', () => {
   it('uses a learned tail only for payloads that end with it, and learns again when they change', () => {
     const read = createCommonChunkReader('req-model');
     read(`{"content": "a${tail}`);
+    read(`{"content": "a${tail}`);
+    expect(read(`{"content": "b", "model": "gpt", "tool_calls": [], "usage": null, "is_final": true}`)).toBeUndefined();
     expect(read(`{"content": "b", "model": "gpt", "tool_calls": [], "usage": null, "is_final": true}`)).toBeUndefined();
     expect(read(`{"content": "c", "model": "gpt", "tool_calls": [], "usage": null, "is_final": true}`)?.isFinal).toBe(true);
     expect(read(`{"content": "d", "content": "e"${tail.slice(1)}`)).toBeUndefined();
@@ -136,6 +139,7 @@ describe('createCommonChunkReader', () => {
       '", "usage": {"prompt_tokens": 1, "completion_tokens": 2}}',
     ]) {
       const read = createCommonChunkReader('req-model');
+      read(`{"content": "a${refused}`);
       read(`{"content": "a${refused}`);
       expect(read(`{"content": "b${refused}`)).toBeUndefined();
     }
