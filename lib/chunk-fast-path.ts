@@ -17,8 +17,8 @@
  */
 import { StreamChunk, toStreamChunk } from './protocol';
 
-/** How a gateway's payload starts (`json.dumps` spacing), up to the content's opening quote. */
-const CONTENT_START = '{"content": "';
+/** How a gateway's payload starts, up to the content's opening quote: `json.dumps` spacing, or compact. */
+const HEADS = ['{"content": "', '{"content":"'];
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -58,36 +58,39 @@ function contentBetween(data: string, start: number, end: number): string | unde
  * else `undefined` (and may learn this payload's tail).
  */
 export function createCommonChunkReader(requestModel: string): (data: string) => StreamChunk | undefined {
+  let head = ''; // one of HEADS
   let tail = ''; // from the content's closing quote to the end
   let template: StreamChunk | undefined;
   let misses = 0;
 
-  function learnTail(data: string): void {
-    let close = CONTENT_START.length;
+  function learnTail(data: string, start: string): void {
+    let close = start.length;
     for (; close < data.length; close++) {
       const code = data.charCodeAt(close);
       if (code === QUOTE) break;
       if (code === BACKSLASH) close++;
     }
     const candidate = data.slice(close);
-    const empty = generalChunk(CONTENT_START + candidate, requestModel);
-    const other = generalChunk(CONTENT_START + 'x' + candidate, requestModel);
+    const empty = generalChunk(start + candidate, requestModel);
+    const other = generalChunk(start + 'x' + candidate, requestModel);
     // A second `content` key in the tail would win over ours (JSON.parse keeps the last): then both give
     // the tail's content, and this refuses it.
     if (empty?.content !== '' || other?.content !== 'x' || empty.toolCalls.length > 0 || empty.usage) return;
+    head = start;
     tail = candidate;
     template = empty;
   }
 
   return (data) => {
     const contentEnd = data.length - tail.length;
-    if (template && contentEnd >= CONTENT_START.length && data.endsWith(tail) && data.startsWith(CONTENT_START)) {
-      const content = contentBetween(data, CONTENT_START.length, contentEnd);
+    if (template && contentEnd >= head.length && data.endsWith(tail) && data.startsWith(head)) {
+      const content = contentBetween(data, head.length, contentEnd);
       if (content !== undefined) return { content, model: template.model, toolCalls: [], isFinal: template.isFinal };
     }
     // Learn from the 2nd, 4th, 8th… payload that missed: not the 1st, so the first chunk (what a user waits
     // for) pays only the general path; and a gateway whose tails always differ costs next to nothing more.
-    if (data.startsWith(CONTENT_START) && (++misses & (misses - 1)) === 0 && misses > 1) learnTail(data);
+    const start = HEADS.find((candidate) => data.startsWith(candidate));
+    if (start && (++misses & (misses - 1)) === 0 && misses > 1) learnTail(data, start);
     return undefined;
   };
 }
