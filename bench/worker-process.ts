@@ -30,13 +30,13 @@ export function startWorker(script: string, args: string[] = [], execArgv: strin
   let exited: Error | undefined;
   const failures = new Set<(error: Error) => void>();
   child.on('message', (message: BenchMessage) => {
-    const waiter = waiting.get(message.type)?.shift();
+    const waiter = waiting.get(message.type)?.[0];
     if (waiter) waiter(message);
     else queued.set(message.type, [...(queued.get(message.type) ?? []), message]);
   });
   child.on('exit', (code, signal) => {
     exited = new Error(`${script} exited (${signal ?? code}) before answering`);
-    for (const fail of failures) fail(exited);
+    for (const fail of [...failures]) fail(exited);
   });
 
   function next<T extends { type: string }>(type: string, timeoutMs = 600_000): Promise<T> {
@@ -44,20 +44,24 @@ export function startWorker(script: string, args: string[] = [], execArgv: strin
     if (ready) return Promise.resolve(ready as T);
     if (exited) return Promise.reject(exited);
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`${script}: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
-      const fail = (error: Error) => {
+      const list = waiting.get(type) ?? [];
+      waiting.set(type, list);
+      const settle = () => {
         clearTimeout(timer);
         failures.delete(fail);
+        list.splice(list.indexOf(deliver), 1);
+      };
+      const deliver = (message: BenchMessage) => {
+        settle();
+        resolve(message as T);
+      };
+      const fail = (error: Error) => {
+        settle();
         reject(error);
       };
+      const timer = setTimeout(() => fail(new Error(`${script}: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
       failures.add(fail);
-      const list = waiting.get(type) ?? [];
-      list.push((message) => {
-        clearTimeout(timer);
-        failures.delete(fail);
-        resolve(message as T);
-      });
-      waiting.set(type, list);
+      list.push(deliver);
     });
   }
 
