@@ -5,7 +5,7 @@
  *
  * Two operators share these rules: {@link toStreamChunks} on parsed events, and {@link parseStreamChunks},
  * straight from the body's bytes, which `chatStream$` uses: it decodes each event inside the parser's callback,
- * so no event object or operator hop sits between the bytes and the chunk.
+ * so no operator hop sits between the bytes and the chunk.
  */
 import { asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { createCommonChunkReader } from './chunk-fast-path';
@@ -20,6 +20,14 @@ export interface StreamChunkOptions {
   model: string;
   /** Receives the warning for a malformed line. */
   logger: Logger;
+}
+
+/** Options of {@link parseStreamChunks}. */
+export interface ByteStreamChunkOptions extends StreamChunkOptions {
+  /** The longest SSE line allowed, in bytes; default 1 MiB (see `createSseParser`). */
+  maxLineBytes?: number;
+  /** Times the cut after {@link DRAIN_AFTER_DONE_MS}; default `asyncScheduler` (tests pass a virtual one). */
+  scheduler?: SchedulerLike;
 }
 
 const DONE = '[DONE]';
@@ -111,9 +119,7 @@ export function toStreamChunks(options: StreamChunkOptions): OperatorFunction<Ss
  * @example
  * bytes$.pipe(parseStreamChunks({ model: 'm', logger: console, maxLineBytes: 1 << 20 }))
  */
-export function parseStreamChunks(
-  options: StreamChunkOptions & { maxLineBytes?: number; scheduler?: SchedulerLike },
-): OperatorFunction<Uint8Array, StreamChunk> {
+export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunction<Uint8Array, StreamChunk> {
   return (source) =>
     new Observable<StreamChunk>((subscriber) => {
       const reader = createChunkReader(subscriber, options);
