@@ -12,8 +12,7 @@ import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
 import { timeoutWhenSilent } from './idle-timeout';
 import { retryTransient, RetryPolicy } from './retry-transient';
-import { parseSseEvents } from './sse';
-import { toStreamChunks } from './stream-chunks';
+import { parseStreamChunks } from './stream-chunks';
 import { defaultAdapter, postForJson, postForStream, TransportOptions } from './transport';
 
 /** How to reach the gateway and how patient to be. */
@@ -116,11 +115,11 @@ export class LlmGatewayClient implements LlmGateway {
       return refreshOn401(this.auth, (token) =>
         postForStream({ ...call, token }, this.transport).pipe(
           timeoutWhenSilent(timeoutMs),
-          parseSseEvents({ maxLineBytes: this.maxLineBytes }),
+          parseStreamChunks({ maxLineBytes: this.maxLineBytes, model: request.model, logger: this.logger }),
           this.retry(),
         ),
       );
-    }).pipe(toStreamChunks({ model: request.model, logger: this.logger }));
+    });
   }
 
   private call(path: string, request: LLMRequest) {

@@ -37,6 +37,7 @@ const CR = 0x0d;
 const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
 const STREAMING = { stream: true };
 const INITIAL_CARRY_BYTES = 4096;
+const NO_CARRY = new Uint8Array(0);
 
 /**
  * Creates a {@link LineSplitter} that hands lines to `onLines` and allows at most `maxLineBytes` bytes in one
@@ -50,8 +51,10 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
   // back). The previous run picks the mode: as many chars as bytes means it was ASCII.
   let lastRunAscii = true;
   // The unterminated line, copied into one reused buffer that grows by doubling up to the bound: a long line
-  // arriving in many small chunks costs O(length), and the common case allocates nothing per chunk.
-  let carry = new Uint8Array(INITIAL_CARRY_BYTES);
+  // arriving in many small chunks costs O(length), and the common case allocates nothing per chunk. Made at
+  // the first partial line, not up front: a new buffer costs more than the rest of a parser's setup, and a
+  // stream whose chunks end at line ends never needs one.
+  let carry = NO_CARRY;
   let pendingBytes = 0;
   // The previous chunk ended in CR: a LF first in this chunk is the second half of a CRLF, not a blank line.
   let skipLeadingLF = false;
@@ -75,7 +78,7 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
     if (lineBytes > maxLineBytes) fail();
     const total = pendingBytes + (end - start);
     if (total > carry.length) {
-      const grown = new Uint8Array(Math.min(Math.max(total, carry.length * 2), maxLineBytes + 1));
+      const grown = new Uint8Array(Math.min(Math.max(total, carry.length * 2, INITIAL_CARRY_BYTES), maxLineBytes + 1));
       grown.set(carry.subarray(0, pendingBytes));
       carry = grown;
     }
@@ -147,7 +150,7 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
   }
 
   function reset(): void {
-    if (carry.length > INITIAL_CARRY_BYTES) carry = new Uint8Array(INITIAL_CARRY_BYTES);
+    if (carry.length > INITIAL_CARRY_BYTES) carry = NO_CARRY;
     pendingBytes = 0;
     skipLeadingLF = false;
     bomMatched = 0;

@@ -1,0 +1,51 @@
+/**
+ * A long stream through `chatStream$` in its own process (run with --expose-gc): on `{ type: 'run', url,
+ * bytes }` reads about that many bytes of events and answers with the RSS growth over the baseline taken
+ * after a warm-up stream and a full GC, the heap after GC at the end, and what it read.
+ */
+import { BehaviorSubject, lastValueFrom, tap } from 'rxjs';
+import { LlmGatewayClient } from '../lib';
+import type { BenchMessage } from './worker-process';
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+const messages = [{ role: 'user', content: 'bench' }];
+
+async function measure(url: string, bytes: number) {
+  const client = new LlmGatewayClient({ serverUrl: url, token$: new BehaviorSubject('t') });
+  await lastValueFrom(client.chatStream$({ model: 'bench', messages, maxTokens: 1000 }));
+  gc();
+  gc();
+  const baseline = process.memoryUsage();
+  let peakRss = baseline.rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
+  let events = 0;
+  let contentLength = 0;
+  const started = performance.now();
+  await lastValueFrom(
+    client.chatStream$({ model: 'bench-bytes', messages, maxTokens: bytes }).pipe(
+      tap((chunk) => {
+        events++;
+        contentLength += chunk.content.length;
+      }),
+    ),
+  );
+  const ms = performance.now() - started;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  gc();
+  gc();
+  const after = process.memoryUsage();
+  return { ms, events, contentLength, baselineRss: baseline.rss, peakRss, rssGrowth: peakRss - baseline.rss, heapBefore: baseline.heapUsed, heapAfterGc: after.heapUsed };
+}
+
+if (process.send) {
+  process.on('message', (message: BenchMessage) => {
+    if (message.type !== 'run') return;
+    measure(String(message.url), Number(message.bytes)).then(
+      (result) => process.send!({ type: 'result', ...result }),
+      (error: unknown) => process.send!({ type: 'result', error: String(error) }),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send({ type: 'ready' });
+}

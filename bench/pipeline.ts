@@ -1,0 +1,47 @@
+/**
+ * Pipeline throughput in one process (see pipeline-worker.ts): ours vs eventsource-parser + JSON.parse vs
+ * openai-node's SSE decoder, on the same seeded chunks, rounds interleaved in one worker process.
+ */
+import { count, ratio, verdict, type BenchTable } from './table';
+import { startWorker } from './worker-process';
+
+interface PipelineResult {
+  type: 'result';
+  error?: string;
+  bytes: number;
+  events: number;
+  chunks: number;
+  best: Record<string, number>;
+  lengths: Record<string, number>;
+}
+
+const LABELS: Record<string, string> = {
+  ours: '`parseStreamChunks` (what `chatStream$` runs): SSE + JSON + validation + mapping to `StreamChunk`',
+  'eventsource-parser': 'eventsource-parser + TextDecoder + JSON.parse',
+  openai: 'openai-node SSE decoder (`Stream.fromSSEResponse`) + JSON.parse',
+};
+
+/** Runs the comparison on `megabytes` MB of stream; `rounds` measured rounds after a warm-up round. */
+export async function pipelineBenchmark(dir: string, { megabytes, rounds }: { megabytes: number; rounds: number }): Promise<BenchTable> {
+  const worker = startWorker(`${dir}/pipeline-worker.mjs`);
+  try {
+    await worker.next('ready', 30_000);
+    const result = await worker.request<PipelineResult>({ type: 'run', megabytes, rounds, only: Object.keys(LABELS) }, 'result');
+    if (result.error) throw new Error(result.error);
+    const lengths = new Set(Object.values(result.lengths));
+    if (lengths.size !== 1) throw new Error(`contenders decoded different content: ${JSON.stringify(result.lengths)}`);
+    const mbps = (name: string) => result.bytes / 1e6 / (result.best[name] / 1000);
+    const eps = (name: string) => result.events / (result.best[name] / 1000);
+    return {
+      title: `Pipeline throughput in one process: ${(result.bytes / 1e6).toFixed(0)} MB, ${count(result.events)} events, ${count(result.chunks)} random chunks`,
+      header: ['pipeline', 'MB/s', 'events/s', 'ours ÷ theirs'],
+      rows: Object.keys(LABELS).map((name) => [LABELS[name], mbps(name).toFixed(1), count(eps(name)), name === 'ours' ? '—' : ratio(mbps('ours'), mbps(name))]),
+      notes: [
+        `Best of ${rounds} interleaved rounds after a warm-up. Content 5-40 chars, a third with CJK / emoji / Cyrillic and JSON escapes; chunks of 1 B to 16 KiB cut anywhere, inside characters too.`,
+        `Target: ≥ 1.0× eventsource-parser + JSON.parse — ${verdict(mbps('ours') >= mbps('eventsource-parser'))}.`,
+      ],
+    };
+  } finally {
+    await worker.stop();
+  }
+}

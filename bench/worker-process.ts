@@ -1,0 +1,92 @@
+/**
+ * A benchmark process (the gateway server or one measured client) forked from a compiled script, talked to
+ * over IPC: messages are `{ type, ... }` objects, awaited by type.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+
+/** A message between the bench processes. */
+export interface BenchMessage {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** A forked bench process. */
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  send(message: BenchMessage): void;
+  /** The next message of this type (queued if it came already); rejects if the process exits first. */
+  next<T extends { type: string }>(type: string, timeoutMs?: number): Promise<T>;
+  /** Sends `message` and waits for the reply of type `replyType`. */
+  request<T extends { type: string }>(message: BenchMessage, replyType: string, timeoutMs?: number): Promise<T>;
+  /** Disconnects and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Forks `script` with plain node (no loader: what is measured is what users run). */
+export function startWorker(script: string, args: string[] = [], execArgv: string[] = []): WorkerProcess {
+  const child = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const queued = new Map<string, BenchMessage[]>();
+  const waiting = new Map<string, Array<(message: BenchMessage) => void>>();
+  let exited: Error | undefined;
+  const failures = new Set<(error: Error) => void>();
+  child.on('message', (message: BenchMessage) => {
+    const waiter = waiting.get(message.type)?.[0];
+    if (waiter) waiter(message);
+    else queued.set(message.type, [...(queued.get(message.type) ?? []), message]);
+  });
+  child.on('exit', (code, signal) => {
+    exited = new Error(`${script} exited (${signal ?? code}) before answering`);
+    for (const fail of [...failures]) fail(exited);
+  });
+
+  function next<T extends { type: string }>(type: string, timeoutMs = 600_000): Promise<T> {
+    const ready = queued.get(type)?.shift();
+    if (ready) return Promise.resolve(ready as T);
+    if (exited) return Promise.reject(exited);
+    return new Promise<T>((resolve, reject) => {
+      const list = waiting.get(type) ?? [];
+      waiting.set(type, list);
+      const settle = () => {
+        clearTimeout(timer);
+        failures.delete(fail);
+        list.splice(list.indexOf(deliver), 1);
+      };
+      const deliver = (message: BenchMessage) => {
+        settle();
+        resolve(message as T);
+      };
+      const fail = (error: Error) => {
+        settle();
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(new Error(`${script}: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
+      failures.add(fail);
+      list.push(deliver);
+    });
+  }
+
+  return {
+    child,
+    send: (message) => child.send(message),
+    next,
+    request<T extends { type: string }>(message: BenchMessage, replyType: string, timeoutMs?: number): Promise<T> {
+      const reply = next<T>(replyType, timeoutMs);
+      child.send(message);
+      return reply;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        if (child.connected) child.disconnect();
+        else child.kill();
+      }),
+  };
+}
+
+/** Forks the bench gateway (`server.mjs` next to the other compiled scripts) and resolves with it and its URL. */
+export async function startBenchServer(dir: string): Promise<{ server: WorkerProcess; url: string }> {
+  const server = startWorker(`${dir}/server.mjs`);
+  const { url } = await server.next<{ type: 'listening'; url: string }>('listening', 30_000);
+  return { server, url };
+}
