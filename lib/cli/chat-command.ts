@@ -63,7 +63,8 @@ export async function runChat(args: string[], io: CliIo): Promise<number> {
   if (!values.server) throw new UsageError('chat needs --server URL (the gateway, e.g. http://127.0.0.1:8787)');
   const serverUrl = httpUrl('--server', values.server);
   const timeoutMs = values.timeout === undefined ? undefined : seconds('--timeout', values.timeout) * 1000;
-  const prompt = positionals.join(' ') === '-' ? await readAll(io.stdin) : positionals.join(' ');
+  // `echo question | llm-gateway-rx chat -` ends the prompt with the shell's newline: not part of the question.
+  const prompt = positionals.join(' ') === '-' ? (await readAll(io.stdin)).replace(/\r?\n$/, '') : positionals.join(' ');
   if (prompt.trim() === '') throw new UsageError('chat needs a prompt: llm-gateway-rx chat "your question" --server URL');
 
   const token = await initialToken(serverUrl, values['token-env'], io);

@@ -1,0 +1,79 @@
+/**
+ * `chat` run in process through `main()` against the loopback gateway: the same paths the child-process specs
+ * take (cli-chat.spec), here where jest can see them, plus Ctrl-C as an aborted signal.
+ */
+import { Readable } from 'node:stream';
+import { main } from '../lib/cli/main';
+import type { CliIo } from '../lib/cli/cli-io';
+import { useGateway } from './support/harness';
+
+const ctx = useGateway();
+
+function io(env: Record<string, string> = {}, stdin: string[] = []) {
+  const out = { stdout: '', stderr: '' };
+  const interrupt = new AbortController();
+  const cliIo: CliIo = {
+    stdin: Readable.from(stdin),
+    stdout: { isTTY: false, write: (text: string) => (out.stdout += text) },
+    stderr: { isTTY: false, write: (text: string) => (out.stderr += text) },
+    env,
+    interrupted: interrupt.signal,
+  };
+  return { out, cliIo, interrupt };
+}
+
+describe('chat, in process', () => {
+  it('streams the answer to stdout and the summary to stderr, with a dev token from the gateway', async () => {
+    ctx.gateway.route((req, reply) =>
+      req.path === '/api/v1/llm/chat/stream'
+        ? reply.sse([{ content: 'Hello ' }, { content: 'there' }, { is_final: true, usage: { prompt_tokens: 2, completion_tokens: 2 } }])
+        : reply.json(404, {}),
+    );
+    const { out, cliIo } = io();
+    const code = await main(['chat', 'hi', '--server', ctx.gateway.url, '--model', 'm1'], cliIo);
+    expect(code).toBe(0);
+    expect(out.stdout).toBe('Hello there\n');
+    expect(out.stderr).toMatch(/^m1 \| 2 prompt \+ 2 completion tokens \| first token \d+ ms \| total \d+ ms\n$/);
+    expect(ctx.gateway.requests.map((r) => r.path)).toEqual(['/api/v1/auth/refresh', '/api/v1/llm/chat/stream']);
+  });
+
+  it('--json prints the final LLMResponse; --no-stream uses /chat; the prompt can come from stdin', async () => {
+    ctx.gateway.route((req, reply) => reply.json(200, { content: `answer to ${(req.body as { messages: Array<{ content: string }> }).messages[0].content}`, model: 'm2' }));
+    const { out, cliIo } = io({ JWT: 'jwt-from-env' }, ['question from stdin\n']);
+    const code = await main(['chat', '-', '--server', ctx.gateway.url, '--no-stream', '--json', '--token-env', 'JWT'], cliIo);
+    expect(code).toBe(0);
+    const printed = JSON.parse(out.stdout) as { content: string; model: string };
+    expect(printed.content).toBe('answer to question from stdin');
+    expect(printed.model).toBe('m2');
+    expect(ctx.gateway.requests.map((r) => [r.path, r.token])).toEqual([['/api/v1/llm/chat', 'jwt-from-env']]);
+  });
+
+  it.each([
+    [404, { detail: 'no such model' }, 4],
+    [502, { detail: 'upstream down' }, 5],
+    [500, { detail: 'boom' }, 10],
+  ])('a %i exits with its own code and one line, never the token', async (status, body, exitCode) => {
+    ctx.gateway.route((_req, reply) => reply.json(status, body));
+    const { out, cliIo } = io({ JWT: 'super-secret-jwt' });
+    const code = await main(['chat', 'hi', '--server', ctx.gateway.url, '--token-env', 'JWT'], cliIo);
+    expect(code).toBe(exitCode);
+    expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    expect(out.stderr).not.toContain('super-secret-jwt');
+    expect(out.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('Ctrl-C (the interrupted signal) cancels the request: exit 130 and the gateway sees the close', async () => {
+    ctx.gateway.route(async (_req, reply) => {
+      await reply.sse([{ content: 'partial ' }], { done: false, end: false });
+    });
+    const { out, cliIo, interrupt } = io({ JWT: 't' });
+    const running = main(['chat', 'hi', '--server', ctx.gateway.url, '--token-env', 'JWT'], cliIo);
+    const [sent] = await ctx.gateway.waitForRequests(1);
+    while (!out.stdout.includes('partial')) await new Promise((resolve) => setTimeout(resolve, 5));
+    interrupt.abort();
+    expect(await running).toBe(130);
+    await sent.closed;
+    expect(sent.abortedByClient).toBe(true);
+    expect(out.stderr).toContain('interrupted');
+  });
+});
