@@ -103,8 +103,8 @@ type WireToolCall = z.infer<typeof toolCallSchema>;
  * request does not fit (no model, messages not an array), so nothing malformed is ever sent.
  */
 export function toWireRequest(request: LLMRequest, defaultTimeoutSeconds: number): Record<string, unknown> {
-  const checked = requestSchema.safeParse(request);
-  if (!checked.success) {
+  const checked = plainlyValid(request) || requestSchema.safeParse(request);
+  if (checked !== true && !checked.success) {
     const issue = checked.error.issues[0];
     throw new LLMProviderError(`Invalid request at "${issue.path.join('.') || '(root)'}": ${issue.message}`);
   }
@@ -117,6 +117,28 @@ export function toWireRequest(request: LLMRequest, defaultTimeoutSeconds: number
     tool_choice: request.toolChoice ?? null,
     timeout: request.timeout ?? defaultTimeoutSeconds,
   };
+}
+
+/**
+ * True only when `request` certainly fits {@link requestSchema}: the usual request skips zod's walk (a good
+ * part of a stream's time to first chunk). It may say false for a request zod accepts (zod then decides), never
+ * true for one zod rejects: finite numbers (zod 4 rejects NaN and ±Infinity), safe integers for `.int()`, and a
+ * loop, not `every`, so a hole in `messages` is looked at.
+ */
+function plainlyValid(request: LLMRequest): boolean {
+  if (typeof request !== 'object' || request === null) return false;
+  const { messages, model, temperature, maxTokens, tools, timeout } = request;
+  if (typeof model !== 'string' || model === '' || !Array.isArray(messages)) return false;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    if (typeof message !== 'object' || message === null || Array.isArray(message) || typeof message.role !== 'string') return false;
+  }
+  return (
+    (temperature === undefined || Number.isFinite(temperature)) &&
+    (maxTokens === undefined || (Number.isSafeInteger(maxTokens) && maxTokens > 0)) &&
+    (tools == null || Array.isArray(tools)) &&
+    (timeout === undefined || (Number.isFinite(timeout) && timeout > 0))
+  );
 }
 
 /** Maps a `/chat` JSON body to an {@link LLMResponse}; throws {@link ResponseValidationError} on a wrong shape. */
