@@ -79,21 +79,17 @@ const toolCallSchema = z.object({
   arguments: z.record(z.string(), z.unknown()).nullish(),
 });
 
-const responseSchema = z.object({
+/** The fields a `/chat` answer and a stream payload share. */
+const answerFields = {
   content: z.string().nullish(),
   model: z.string().nullish(),
   usage: usageSchema.nullish(),
   tool_calls: z.array(toolCallSchema).nullish(),
-  latency_ms: z.number().nullish(),
-});
+};
 
-const chunkSchema = z.object({
-  content: z.string().nullish(),
-  model: z.string().nullish(),
-  usage: usageSchema.nullish(),
-  tool_calls: z.array(toolCallSchema).nullish(),
-  is_final: z.boolean().nullish(),
-});
+const responseSchema = z.object({ ...answerFields, latency_ms: z.number().nullish() });
+
+const chunkSchema = z.object({ ...answerFields, is_final: z.boolean().nullish() });
 
 type WireUsage = z.infer<typeof usageSchema>;
 type WireToolCall = z.infer<typeof toolCallSchema>;
@@ -122,22 +118,21 @@ export function toWireRequest(request: LLMRequest, defaultTimeoutSeconds: number
 /**
  * True only when `request` certainly fits {@link requestSchema}: the usual request skips zod's walk (a good
  * part of a stream's time to first chunk). It may say false for a request zod accepts (zod then decides), never
- * true for one zod rejects: finite numbers (zod 4 rejects NaN and ±Infinity), safe integers for `.int()`, and a
- * loop, not `every`, so a hole in `messages` is looked at.
+ * true for one zod rejects: finite numbers (zod 4 rejects NaN and ±Infinity), and safe integers for `.int()`.
  */
 function plainlyValid(request: LLMRequest): boolean {
-  if (typeof request !== 'object' || request === null) return false;
-  const { messages, model, temperature, maxTokens, tools, timeout } = request;
-  if (typeof model !== 'string' || model === '' || !Array.isArray(messages)) return false;
-  for (let i = 0; i < messages.length; i++) {
-    const message = messages[i];
-    if (typeof message !== 'object' || message === null || Array.isArray(message) || typeof message.role !== 'string') return false;
-  }
+  const { messages, model, temperature, maxTokens, tools, timeout } = Object(request) as LLMRequest;
+  const finite = Number.isFinite;
   return (
-    (temperature === undefined || Number.isFinite(temperature)) &&
+    typeof model === 'string' &&
+    model !== '' &&
+    Array.isArray(messages) &&
+    // findIndex, not every: it visits holes too.
+    messages.findIndex((m) => typeof m !== 'object' || m === null || Array.isArray(m) || typeof m.role !== 'string') < 0 &&
+    (temperature === undefined || finite(temperature)) &&
     (maxTokens === undefined || (Number.isSafeInteger(maxTokens) && maxTokens > 0)) &&
     (tools == null || Array.isArray(tools)) &&
-    (timeout === undefined || (Number.isFinite(timeout) && timeout > 0))
+    (timeout === undefined || (finite(timeout) && timeout > 0))
   );
 }
 

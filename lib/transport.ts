@@ -71,24 +71,20 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
   return send(call, options, 'stream').pipe(
     mergeMap(({ response, abort }) => {
       const body = response.data as ResponseBody;
-      if (response.status !== 200) {
-        return from(readBodyText(body, request)).pipe(
+      // Not a stream after all: read the body (token removed) into the error.
+      const failWithBody = (toError: (text: string) => LLMProviderError) =>
+        from(readBodyText(body, request)).pipe(
           mergeMap((raw) => {
-            const text = withoutToken(raw, call.token);
-            throw errorFromStatus(response.status, text, call.model, request, retryAfter(response));
+            throw toError(withoutToken(raw, call.token));
           }),
         );
+      if (response.status !== 200) {
+        return failWithBody((text) => errorFromStatus(response.status, text, call.model, request, retryAfter(response)));
       }
       const type = String(response.headers['content-type'] ?? '');
       if (type !== '' && !type.includes('text/event-stream')) {
-        return from(readBodyText(body, request)).pipe(
-          mergeMap((raw) => {
-            const text = withoutToken(raw, call.token);
-            throw new StreamError('not-event-stream', `Expected text/event-stream, got ${type}: ${text.slice(0, 500)}`, {
-              status: 200,
-              request,
-            });
-          }),
+        return failWithBody(
+          (text) => new StreamError('not-event-stream', `Expected text/event-stream, got ${type}: ${text.slice(0, 500)}`, { status: 200, request }),
         );
       }
       return bodyBytes(body, request, () => closeConnection(response, abort));
