@@ -2,8 +2,7 @@
  * The JWT side of the client: a single-flight refresh shared by every request that waits on it, and
  * {@link refreshOn401}, which re-sends a request once after a 401 with the token the refresh produced.
  */
-import { BehaviorSubject, defer, first, from, Observable, of, ReplaySubject, retry, share, tap, throwError, timeout } from 'rxjs';
-import { catchError } from 'rxjs/operators';
+import { BehaviorSubject, catchError, defer, first, from, Observable, of, ReplaySubject, retry, share, tap, throwError, timeout } from 'rxjs';
 import { ClientStatus } from './client-status';
 import { AuthenticationError, RequestTimeoutError } from './errors';
 import { Logger } from './logger';

@@ -71,24 +71,20 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
   return send(call, options, 'stream').pipe(
     mergeMap(({ response, abort }) => {
       const body = response.data as ResponseBody;
-      if (response.status !== 200) {
-        return from(readBodyText(body, request)).pipe(
+      // Not a stream after all: read the body (token removed) into the error.
+      const failWithBody = (toError: (text: string) => LLMProviderError) =>
+        from(readBodyText(body, request)).pipe(
           mergeMap((raw) => {
-            const text = withoutToken(raw, call.token);
-            throw errorFromStatus(response.status, text, call.model, request, retryAfter(response));
+            throw toError(withoutToken(raw, call.token));
           }),
         );
+      if (response.status !== 200) {
+        return failWithBody((text) => errorFromStatus(response.status, text, call.model, request, retryAfter(response)));
       }
       const type = String(response.headers['content-type'] ?? '');
       if (type !== '' && !type.includes('text/event-stream')) {
-        return from(readBodyText(body, request)).pipe(
-          mergeMap((raw) => {
-            const text = withoutToken(raw, call.token);
-            throw new StreamError('not-event-stream', `Expected text/event-stream, got ${type}: ${text.slice(0, 500)}`, {
-              status: 200,
-              request,
-            });
-          }),
+        return failWithBody(
+          (text) => new StreamError('not-event-stream', `Expected text/event-stream, got ${type}: ${text.slice(0, 500)}`, { status: 200, request }),
         );
       }
       return bodyBytes(body, request, () => closeConnection(response, abort));
@@ -127,6 +123,11 @@ interface Sent {
   abort: () => void;
 }
 
+// We map every status ourselves; and we parse JSON ourselves so a bad body is a typed error. Made once, not
+// per request.
+const anyStatus = () => true;
+const asIs = [(data: unknown) => data];
+
 function send(call: GatewayCall, options: TransportOptions, responseType: 'text' | 'stream'): Observable<Sent> {
   return new Observable<Sent>((subscriber) => {
     const controller = new AbortController();
@@ -142,9 +143,8 @@ function send(call: GatewayCall, options: TransportOptions, responseType: 'text'
           Accept: responseType === 'stream' ? 'text/event-stream' : 'application/json',
         },
         responseType,
-        // We map every status ourselves; and we parse JSON ourselves so a bad body is a typed error.
-        validateStatus: () => true,
-        transformResponse: [(data: unknown) => data],
+        validateStatus: anyStatus,
+        transformResponse: asIs,
         // Never follow a redirect: following one could carry the Authorization header to another origin.
         maxRedirects: 0,
         fetchOptions: { redirect: 'manual' },
