@@ -99,8 +99,8 @@ type WireToolCall = z.infer<typeof toolCallSchema>;
  * request does not fit (no model, messages not an array), so nothing malformed is ever sent.
  */
 export function toWireRequest(request: LLMRequest, defaultTimeoutSeconds: number): Record<string, unknown> {
-  const checked = plainlyValid(request) || requestSchema.safeParse(request);
-  if (checked !== true && !checked.success) {
+  const checked = requestSchema.safeParse(request);
+  if (!checked.success) {
     const issue = checked.error.issues[0];
     throw new LLMProviderError(`Invalid request at "${issue.path.join('.') || '(root)'}": ${issue.message}`);
   }
@@ -113,27 +113,6 @@ export function toWireRequest(request: LLMRequest, defaultTimeoutSeconds: number
     tool_choice: request.toolChoice ?? null,
     timeout: request.timeout ?? defaultTimeoutSeconds,
   };
-}
-
-/**
- * True only when `request` certainly fits {@link requestSchema}: the usual request skips zod's walk (a good
- * part of a stream's time to first chunk). It may say false for a request zod accepts (zod then decides), never
- * true for one zod rejects: finite numbers (zod 4 rejects NaN and ±Infinity), and safe integers for `.int()`.
- */
-function plainlyValid(request: LLMRequest): boolean {
-  const { messages, model, temperature, maxTokens, tools, timeout } = Object(request) as LLMRequest;
-  const finite = Number.isFinite;
-  return (
-    typeof model === 'string' &&
-    model !== '' &&
-    Array.isArray(messages) &&
-    // findIndex, not every: it visits holes too.
-    messages.findIndex((m) => typeof m !== 'object' || m === null || Array.isArray(m) || typeof m.role !== 'string') < 0 &&
-    (temperature === undefined || finite(temperature)) &&
-    (maxTokens === undefined || (Number.isSafeInteger(maxTokens) && maxTokens > 0)) &&
-    (tools == null || Array.isArray(tools)) &&
-    (timeout === undefined || (finite(timeout) && timeout > 0))
-  );
 }
 
 /** Maps a `/chat` JSON body to an {@link LLMResponse}; throws {@link ResponseValidationError} on a wrong shape. */
