@@ -69,12 +69,12 @@ describe('fault matrix: the stream', () => {
       const bytes = Buffer.from(body);
       for (let i = 0; i < bytes.length && !reply.aborted; i++) {
         await reply.write(bytes.subarray(i, i + 1));
-        await delay(3);
+        await delay(5);
       }
       reply.end();
     });
-    // ~150 bytes at >= 3 ms each: far longer than the 100 ms timeout, but never silent for 100 ms.
-    const { client } = clientFor(ctx.gateway, { timeoutMs: 100 });
+    // ~150 bytes at >= 5 ms each: far longer than the 300 ms timeout, but never silent for 300 ms.
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 300 });
     const result = await record(client.chatStream$(hello));
     expect(result.error).toBeUndefined();
     expect(contents(result.values)).toEqual(['slow', ' and steady']);

@@ -190,11 +190,12 @@ describe('chatStream$', () => {
   });
 
   it('keeps going while events flow, even when the whole stream outlasts the timeout', async () => {
-    ctx.gateway.route((_req, reply) => reply.sse(['a', 'b', 'c', 'd', 'e', 'f'].map((w) => chunk(w)), { delayMs: 60 }));
-    const { client } = clientFor(ctx.gateway, { timeoutMs: 200 });
+    // 8 events 100 ms apart: 700+ ms in all against a 400 ms timeout (margins wide enough for a busy CI).
+    ctx.gateway.route((_req, reply) => reply.sse(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((w) => chunk(w)), { delayMs: 100 }));
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 400 });
     const result = await record(client.chatStream$(hello));
     expect(result.completed).toBe(true);
-    expect(result.values).toHaveLength(6);
+    expect(result.values).toHaveLength(8);
   });
 });
 
