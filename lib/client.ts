@@ -8,7 +8,7 @@ import { createTokenRefresher, RefreshToken, refreshOn401, TokenAuth } from './a
 import { ClientStatus } from './client-status';
 import { LLMProviderError, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
-import { Logger, silentLogger } from './logger';
+import { Logger, redactingLogger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
 import { timeoutWhenSilent } from './idle-timeout';
 import { retryTransient, RetryPolicy } from './retry-transient';
@@ -115,7 +115,7 @@ export class LlmGatewayClient implements LlmGateway {
       return refreshOn401(this.auth, (token) =>
         postForStream({ ...call, token }, this.transport).pipe(
           timeoutWhenSilent(timeoutMs),
-          parseStreamChunks({ maxLineBytes: this.maxLineBytes, model: request.model, logger: this.logger }),
+          parseStreamChunks({ maxLineBytes: this.maxLineBytes, model: request.model, logger: redactingLogger(this.logger, token) }),
           this.retry(),
         ),
       );

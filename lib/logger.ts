@@ -9,3 +9,20 @@ export interface Logger {
 
 /** The default: malformed lines and refreshes are reported nowhere. */
 export const silentLogger: Logger = { warn: () => undefined };
+
+/**
+ * `text` with every occurrence of `secret` replaced by `[redacted]`. A server may echo the request back (debug
+ * error pages, a malformed line quoting the headers): our token must not travel on into a message or a log.
+ */
+export function withoutSecret(text: string, secret: string): string {
+  return secret.length > 0 && text.includes(secret) ? text.split(secret).join('[redacted]') : text;
+}
+
+/** `logger` with `secret` cut out of every message it is given. */
+export function redactingLogger(logger: Logger, secret: string): Logger {
+  const { debug } = logger;
+  return {
+    warn: (message, ...meta) => logger.warn(withoutSecret(message, secret), ...meta),
+    debug: debug && ((message, ...meta) => debug.call(logger, withoutSecret(message, secret), ...meta)),
+  };
+}

@@ -14,6 +14,7 @@ import {
   ResponseValidationError,
   StreamError,
 } from './errors';
+import { withoutSecret } from './logger';
 
 /** One call: where, what, with which token; `model` names the model in a 404's error. */
 export interface GatewayCall {
@@ -49,12 +50,12 @@ export function postForJson(call: GatewayCall, options: TransportOptions): Obser
     mergeMap(async ({ response }) => {
       const text = String(response.data ?? '');
       if (response.status !== 200) {
-        throw errorFromStatus(response.status, withoutToken(text, call.token), call.model, requestInfo(call), retryAfter(response));
+        throw errorFromStatus(response.status, withoutSecret(text, call.token), call.model, requestInfo(call), retryAfter(response));
       }
       try {
         return JSON.parse(text) as unknown;
       } catch (cause) {
-        const start = withoutToken(text, call.token).slice(0, 200);
+        const start = withoutSecret(text, call.token).slice(0, 200);
         throw new ResponseValidationError('(body)', `not JSON: ${start}`, { status: 200, request: requestInfo(call), cause });
       }
     }),
@@ -75,7 +76,7 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
       const failWithBody = (toError: (text: string) => LLMProviderError) =>
         from(readBodyText(body, request)).pipe(
           mergeMap((raw) => {
-            throw toError(withoutToken(raw, call.token));
+            throw toError(withoutSecret(raw, call.token));
           }),
         );
       if (response.status !== 200) {
@@ -92,10 +93,6 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
   );
 }
 
-/** A body may echo the request back (debug pages do): it must not carry our token into an error message. */
-function withoutToken(text: string, token: string): string {
-  return token.length > 0 && text.includes(token) ? text.split(token).join('[redacted]') : text;
-}
 
 /**
  * Node's http adapter hands the ClientRequest over: destroying it is the sure way to close the socket. The

@@ -134,6 +134,19 @@ describe('no axios config, no headers, no token in what errors and logs carry', 
   });
 });
 
+describe('a stream that echoes the token', () => {
+  it('does not pass it on to the logger in the malformed-line warning', async () => {
+    ctx.gateway.route((req, reply) => reply.sse([`data: {"echo": "${req.headers.authorization}"\n\n`, { content: 'ok' }]));
+    const calls: unknown[][] = [];
+    const { client } = clientFor(ctx.gateway, { logger: { warn: (...args: unknown[]) => calls.push(args) } }, SECRET);
+    const result = await record(client.chatStream$(hello));
+    expect(result.values.map((c) => c.content)).toEqual(['ok']);
+    expect(calls).toHaveLength(1);
+    expect(String(calls[0][0])).toContain('Bearer [redacted]');
+    expect(JSON.stringify(calls)).not.toContain('sEcReT-sig');
+  });
+});
+
 describe('construction and request checks', () => {
   it.each(['ftp://gateway.example.com', 'javascript:alert(1)', 'not a url', '', 'file:///etc/passwd'])(
     'rejects serverUrl %j at construction with a clear error',
