@@ -2,7 +2,7 @@
  * LlmGatewayClient: composes transport, SSE parsing, chunk decoding, the 401 refresh and the timeouts into
  * the two cold Observables of the public API. It holds no parsing or HTTP detail of its own.
  */
-import axios, { AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { BehaviorSubject, defer, identity, map, MonoTypeOperatorFunction, Observable, Subject, throwError, timeout } from 'rxjs';
 import { createTokenRefresher, RefreshToken, refreshOn401, TokenAuth } from './auth';
 import { ClientStatus } from './client-status';
@@ -13,7 +13,7 @@ import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } fr
 import { timeoutWhenSilent } from './idle-timeout';
 import { retryTransient, RetryPolicy } from './retry-transient';
 import { parseStreamChunks } from './stream-chunks';
-import { defaultAdapter, postForJson, postForStream, TransportOptions } from './transport';
+import { createDefaultHttp, postForJson, postForStream, TransportOptions } from './transport';
 
 /** How to reach the gateway and how patient to be. */
 export interface LlmGatewayClientOptions {
@@ -82,7 +82,7 @@ export class LlmGatewayClient implements LlmGateway {
     };
     this.retry = retry ? () => retryTransient(retry, { onRetry: report }) : () => identity;
     this.transport = {
-      http: options.axios ?? axios.create({ adapter: defaultAdapter() }),
+      http: options.axios ?? createDefaultHttp(),
       maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? 16 * 1024 * 1024),
     };
   }
