@@ -7,7 +7,7 @@
  * No Node built-in is used: it runs in browsers as it does in Node. Invalid UTF-8 becomes U+FFFD, as with the
  * spec's decoder.
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import { createLineSplitter } from './split-lines';
 
 /**
@@ -211,15 +211,7 @@ export function parseSseEvents(
         maxLineBytes: options.maxLineBytes,
       });
       return source.subscribe({
-        next(chunk) {
-          // A synchronous source may go on emitting after we errored or were unsubscribed.
-          if (subscriber.closed) return;
-          try {
-            parser.feed(chunk);
-          } catch (error) {
-            subscriber.error(error);
-          }
-        },
+        next: feedInto(parser, subscriber),
         error: (error: unknown) => subscriber.error(error),
         complete() {
           parser.end();
@@ -227,6 +219,22 @@ export function parseSseEvents(
         },
       });
     });
+}
+
+/**
+ * The `next` of an operator that feeds `parser` the body's chunks for `subscriber`: a parser error (a line too
+ * long) becomes the subscriber's error, and chunks that come after it closed are dropped (a synchronous source
+ * may go on emitting after we completed, errored or were unsubscribed).
+ */
+export function feedInto(parser: SseParser, subscriber: Subscriber<unknown>): (chunk: Uint8Array) => void {
+  return (chunk) => {
+    if (subscriber.closed) return;
+    try {
+      parser.feed(chunk);
+    } catch (error) {
+      subscriber.error(error);
+    }
+  };
 }
 
 /** The base-ten value of `text.slice(start, end)` if it is one or more ASCII digits, else -1. */

@@ -12,7 +12,7 @@ import { createCommonChunkReader } from './chunk-fast-path';
 import { ResponseValidationError, StreamError } from './errors';
 import { Logger } from './logger';
 import { StreamChunk, toStreamChunk } from './protocol';
-import { createSseParser, type SseEvent } from './sse';
+import { createSseParser, feedInto, type SseEvent } from './sse';
 
 /** Options of {@link toStreamChunks}. */
 export interface StreamChunkOptions {
@@ -44,40 +44,40 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger 
   let sawFinal = false;
   let sawDone = false;
   const readCommonChunk = createCommonChunkReader(model);
+
+  /** The general path: the chunk, or undefined once it completed at `[DONE]`, failed, or skipped the line. */
+  function generalChunk(data: string): StreamChunk | undefined {
+    if (data === DONE) {
+      sawDone = true;
+      subscriber.complete();
+      return undefined;
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      logger.warn(`Failed to parse SSE line: ${data.length > 200 ? `${data.slice(0, 200)}…` : data}`);
+      return undefined;
+    }
+    if (payload !== null && typeof payload === 'object' && 'error' in payload) {
+      subscriber.error(errorPayload(payload as Record<string, unknown>));
+      return undefined;
+    }
+    try {
+      return toStreamChunk(payload, model);
+    } catch (error) {
+      subscriber.error(error as ResponseValidationError);
+      return undefined;
+    }
+  }
+
   return {
     /** Whether `[DONE]` completed the stream. */
     done: () => sawDone,
     /** One event's data: emits its chunk, completes at `[DONE]`, errors on an error payload or a wrong shape. */
     data(data: string): void {
-      const common = readCommonChunk(data);
-      if (common !== undefined) {
-        if (common.isFinal) sawFinal = true;
-        subscriber.next(common);
-        return;
-      }
-      if (data === DONE) {
-        sawDone = true;
-        subscriber.complete();
-        return;
-      }
-      let payload: unknown;
-      try {
-        payload = JSON.parse(data);
-      } catch {
-        logger.warn(`Failed to parse SSE line: ${data.length > 200 ? `${data.slice(0, 200)}…` : data}`);
-        return;
-      }
-      if (payload !== null && typeof payload === 'object' && 'error' in payload) {
-        subscriber.error(errorPayload(payload as Record<string, unknown>));
-        return;
-      }
-      let chunk: StreamChunk;
-      try {
-        chunk = toStreamChunk(payload, model);
-      } catch (error) {
-        subscriber.error(error as ResponseValidationError);
-        return;
-      }
+      const chunk = readCommonChunk(data) ?? generalChunk(data);
+      if (chunk === undefined) return;
       if (chunk.isFinal) sawFinal = true;
       subscriber.next(chunk);
     },
@@ -132,15 +132,7 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
       });
       let drainLimit: Subscription | undefined;
       const upstream = source.subscribe({
-        next(chunk) {
-          // A synchronous source may go on emitting after we completed, errored or were unsubscribed.
-          if (subscriber.closed) return;
-          try {
-            parser.feed(chunk);
-          } catch (error) {
-            subscriber.error(error);
-          }
-        },
+        next: feedInto(parser, subscriber),
         error(error: unknown) {
           drainLimit?.unsubscribe();
           subscriber.error(error);

@@ -106,7 +106,6 @@ export function postForStream(call: GatewayCall, options: TransportOptions): Obs
   );
 }
 
-
 /**
  * Node's http adapter hands the ClientRequest over: destroying it is the sure way to close the socket. The
  * fetch adapter hands a `Request` over, and its body is axios' wrapper stream, whose cancel waits for the next
