@@ -7,6 +7,7 @@
 import { build, type BuildOptions } from 'esbuild';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { browserVariants } from './browser-variants';
 import { verdict, type BenchTable } from './table';
 
 const TARGET = 6000;
@@ -22,6 +23,7 @@ async function measure(root: string, entry: Pick<BuildOptions, 'entryPoints' | '
     external: ['rxjs', 'rxjs/*', 'axios', 'zod'],
     write: false,
     metafile: true,
+    plugins: [browserVariants],
     logLevel: 'silent',
   });
   const code = result.outputFiles[0].contents;

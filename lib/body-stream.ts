@@ -2,16 +2,11 @@
  * A response body as axios hands it over — a Node `Readable` (http adapter) or a WHATWG `ReadableStream`
  * (fetch adapter, browsers) — turned into one `Observable<Uint8Array>`, so nothing downstream knows which.
  */
-import { Observable, Subscription } from 'rxjs';
-import { ConnectionError, LLMProviderError, RequestInfo } from './errors';
+import { Observable } from 'rxjs';
+import { connectionLost, RequestInfo } from './errors';
+import { nodeStreamBytes, type NodeReadableLike } from './node-stream-body';
 
-/** The part of a Node `Readable` we use; typed structurally so the browser build needs no Node types. */
-interface NodeReadableLike {
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  off(event: string, listener: (...args: any[]) => void): unknown;
-  destroy(error?: Error): unknown;
-  readableEnded?: boolean;
-}
+const STREAMING = { stream: true };
 
 /** What axios gives as `response.data` with `responseType: 'stream'`. */
 export type ResponseBody = NodeReadableLike | ReadableStream<Uint8Array>;
@@ -27,42 +22,6 @@ function isWebStream(body: ResponseBody): body is ReadableStream<Uint8Array> {
  */
 export function bodyBytes(body: ResponseBody, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
   return isWebStream(body) ? webStreamBytes(body, request, cancel) : nodeStreamBytes(body, request, cancel);
-}
-
-function connectionLost(cause: unknown, request: RequestInfo): LLMProviderError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new ConnectionError(`Connection lost mid-response: ${reason}`, { cause, request, status: 200 });
-}
-
-function nodeStreamBytes(body: NodeReadableLike, request: RequestInfo, cancel: () => void): Observable<Uint8Array> {
-  return new Observable<Uint8Array>((subscriber) => {
-    let ended = false;
-    const onData = (chunk: Uint8Array) => subscriber.next(chunk);
-    const onEnd = () => {
-      ended = true;
-      subscriber.complete();
-    };
-    const onError = (error: unknown) => subscriber.error(connectionLost(error, request));
-    // 'close' without 'end' is a peer that went away without an error event (seen with some proxies).
-    const onClose = () => {
-      if (!ended) subscriber.error(connectionLost(new Error('socket closed before the body ended'), request));
-    };
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
-    body.on('close', onClose);
-    return () => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      body.off('close', onClose);
-      // A destroy after 'end' would be harmless but would cost the keep-alive socket on some adapters.
-      if (!ended) {
-        body.destroy();
-        cancel();
-      }
-    };
-  });
 }
 
 function webStreamBytes(body: ReadableStream<Uint8Array>, request: RequestInfo, cancel: () => void): Observable<Uint8Array> {
@@ -97,28 +56,31 @@ function webStreamBytes(body: ReadableStream<Uint8Array>, request: RequestInfo, 
 }
 
 /**
- * Reads a whole body (an error page, a misplaced JSON answer) as text, keeping at most `limit` bytes so a
- * hostile server cannot make us hold an unbounded error body.
+ * Collects a body's bytes as text: emits it once at the end. `tooLarge` says what a body of more than `limit`
+ * bytes is: an error (the one `tooLarge` makes) or, without it, the first `limit` bytes (enough of an error
+ * page). Either way reading stops there and unsubscribing from `bytes` closes the connection, so a hostile
+ * server cannot make us hold an unbounded body.
  */
-export function readBodyText(body: ResponseBody, request: RequestInfo, limit = 64 * 1024): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+export function bodyText(bytes: Observable<Uint8Array>, limit: number, tooLarge?: () => Error): Observable<string> {
+  return new Observable<string>((subscriber) => {
     const decoder = new TextDecoder();
     let text = '';
-    let kept = 0;
-    let subscription: Subscription | undefined = undefined;
-    subscription = bodyBytes(body, request).subscribe({
+    let room = limit;
+    const end = () => {
+      subscriber.next(text + decoder.decode());
+      subscriber.complete();
+    };
+    return bytes.subscribe({
       next: (chunk) => {
-        const room = limit - kept;
-        const piece = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
-        kept += piece.byteLength;
-        text += decoder.decode(piece, { stream: true });
-        if (kept >= limit) {
-          subscription?.unsubscribe();
-          resolve(text + decoder.decode());
-        }
+        if (subscriber.closed) return;
+        const over = chunk.byteLength > room;
+        if (over && tooLarge) return subscriber.error(tooLarge());
+        text += decoder.decode(over ? chunk.subarray(0, room) : chunk, STREAMING);
+        room -= over ? room : chunk.byteLength;
+        if (over) end();
       },
-      error: reject,
-      complete: () => resolve(text + decoder.decode()),
+      error: (error: unknown) => subscriber.error(error),
+      complete: end,
     });
   });
 }

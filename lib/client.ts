@@ -13,7 +13,8 @@ import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } fr
 import { timeoutWhenSilent } from './idle-timeout';
 import { retryTransient, RetryPolicy } from './retry-transient';
 import { parseStreamChunks } from './stream-chunks';
-import { createDefaultHttp, postForJson, postForStream, TransportOptions } from './transport';
+import { createDefaultHttp } from './default-http';
+import { postForJson, postForStream, TransportOptions } from './transport';
 
 /** How to reach the gateway and how patient to be. */
 export interface LlmGatewayClientOptions {

@@ -40,9 +40,9 @@ export class LLMProviderError extends Error {
 
   /** A plain, token-free form for logs: `JSON.stringify(error)` gives name, message, status and request. */
   toJSON(): Record<string, unknown> {
-    const { name, message, status, request } = this;
-    const own: Record<string, unknown> = { ...(this as object) };
-    return { ...own, name, message, status, request };
+    // The enumerable own fields (name, status, request, a subclass's detail...) and `message`, which Error
+    // keeps non-enumerable.
+    return { ...(this as object), message: this.message };
   }
 }
 
@@ -124,6 +124,12 @@ export class ResponseValidationError extends LLMProviderError {
   ) {
     super(`Invalid response from gateway at "${field}": ${message}`, options);
   }
+}
+
+/** The {@link ConnectionError} of a body that broke off after its 200. */
+export function connectionLost(cause: unknown, request: RequestInfo): ConnectionError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ConnectionError(`Connection lost mid-response: ${reason}`, { cause, request, status: 200 });
 }
 
 /** Extracts the human-readable detail of an error body as the reference does: `detail`, else `error`, else the text. */

@@ -3,8 +3,8 @@
  * aborts the request (an AbortController wired to axios' `signal`), which closes the socket.
  */
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
-import { Observable, from, mergeMap } from 'rxjs';
-import { bodyBytes, readBodyText, ResponseBody } from './body-stream';
+import { map, mergeMap, Observable } from 'rxjs';
+import { bodyBytes, bodyText, ResponseBody } from './body-stream';
 import {
   ConnectionError,
   errorFromStatus,
@@ -32,45 +32,27 @@ export interface TransportOptions {
 }
 
 /**
- * Node keeps axios' http adapter (no fetch/undici layer between us and the socket); everywhere else the fetch
- * adapter, the only axios adapter that streams a body in a browser (XHR buffers it whole).
- */
-export function defaultAdapter(): 'http' | 'fetch' {
-  const node = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  return node ? 'http' : 'fetch';
-}
-
-/**
- * The axios instance a client makes when given none. In Node, axios looks the proxy environment variables up on
- * every request (tens of microseconds of a ~1 ms first chunk); when none is set (no `*_proxy` variable at all)
- * that answer is always "no proxy", so it is given once (`proxy: false`). With any set, axios keeps deciding
- * per request, `NO_PROXY` and all.
- */
-export function createDefaultHttp(): AxiosInstance {
-  const adapter = defaultAdapter();
-  if (adapter !== 'http') return axios.create({ adapter });
-  const proxyConfigured = Object.keys(process.env).some((name) => /_proxy$/i.test(name) && process.env[name]);
-  return axios.create(proxyConfigured ? { adapter } : { adapter, proxy: false });
-}
-
-/**
  * POSTs `call` and emits the parsed JSON of a 200 once. Errors with the class {@link errorFromStatus} picks for
  * any other status, with {@link ResponseValidationError} when a 200's body is not JSON, with
- * {@link LLMProviderError} when it is too large or the network fails.
+ * {@link LLMProviderError} when it is larger than `maxResponseBytes` (reading stops there) or the network fails.
  */
 export function postForJson(call: GatewayCall, options: TransportOptions): Observable<unknown> {
-  return send(call, options, 'text').pipe(
-    mergeMap(async ({ response }) => {
-      const text = String(response.data ?? '');
-      if (response.status !== 200) {
-        throw errorFromStatus(response.status, withoutSecret(text, call.token), call.model, requestInfo(call), retryAfter(response));
-      }
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (cause) {
-        const start = withoutSecret(text, call.token).slice(0, 200);
-        throw new ResponseValidationError('(body)', `not JSON: ${start}`, { status: 200, request: requestInfo(call), cause });
-      }
+  const request = requestInfo(call);
+  const tooLarge = () => new LLMProviderError(`Response body exceeds maxResponseBytes (${options.maxResponseBytes} bytes)`, { status: 200, request });
+  return send(call, options, 'application/json').pipe(
+    mergeMap((sent) => {
+      if (sent.response.status !== 200) return failWithBody(sent, call, errorFor(sent.response, call));
+      // The bound is counted here, not by axios: its fetch adapter (browsers) ignores `maxContentLength`.
+      return bodyText(bytesOf(sent, request), options.maxResponseBytes, tooLarge).pipe(
+        map((text) => {
+          try {
+            return JSON.parse(text) as unknown;
+          } catch (cause) {
+            const start = withoutSecret(text, call.token).slice(0, 200);
+            throw new ResponseValidationError('(body)', `not JSON: ${start}`, { status: 200, request, cause });
+          }
+        }),
+      );
     }),
   );
 }
@@ -81,29 +63,36 @@ export function postForJson(call: GatewayCall, options: TransportOptions): Obser
  * {@link StreamError} of type `not-event-stream` carrying the body's detail.
  */
 export function postForStream(call: GatewayCall, options: TransportOptions): Observable<Uint8Array> {
-  const request = requestInfo(call);
-  return send(call, options, 'stream').pipe(
-    mergeMap(({ response, abort }) => {
-      const body = response.data as ResponseBody;
-      // Not a stream after all: read the body (token removed) into the error.
-      const failWithBody = (toError: (text: string) => LLMProviderError) =>
-        from(readBodyText(body, request)).pipe(
-          mergeMap((raw) => {
-            throw toError(withoutSecret(raw, call.token));
-          }),
-        );
-      if (response.status !== 200) {
-        return failWithBody((text) => errorFromStatus(response.status, text, call.model, request, retryAfter(response)));
-      }
+  return send(call, options, 'text/event-stream').pipe(
+    mergeMap((sent) => {
+      const { response } = sent;
+      if (response.status !== 200) return failWithBody(sent, call, errorFor(response, call));
       const type = String(response.headers['content-type'] ?? '');
       if (type !== '' && !type.includes('text/event-stream')) {
-        return failWithBody(
-          (text) => new StreamError('not-event-stream', `Expected text/event-stream, got ${type}: ${text.slice(0, 500)}`, { status: 200, request }),
-        );
+        return failWithBody(sent, call, (text) => new StreamError('not-event-stream', `Expected text/event-stream, got ${type}: ${text.slice(0, 500)}`, { status: 200, request: requestInfo(call) }));
       }
-      return bodyBytes(body, request, () => closeConnection(response, abort));
+      return bytesOf(sent, requestInfo(call));
     }),
   );
+}
+
+/** The error class {@link errorFromStatus} picks for a non-200 answer, given its body's text. */
+function errorFor(response: AxiosResponse, call: GatewayCall): (text: string) => LLMProviderError {
+  return (text) => errorFromStatus(response.status, text, call.model, requestInfo(call), parseRetryAfter(response.headers['retry-after']));
+}
+
+/** Reads (the first 64 KiB of) a body that is not the answer, then fails with the error it explains; token removed. */
+function failWithBody(sent: Sent, call: GatewayCall, toError: (text: string) => LLMProviderError): Observable<never> {
+  return bodyText(bytesOf(sent, requestInfo(call)), 64 * 1024).pipe(
+    map((text) => {
+      throw toError(withoutSecret(text, call.token));
+    }),
+  );
+}
+
+/** The response's body as bytes; unsubscribing before its end closes the connection. */
+function bytesOf({ response, abort }: Sent, request: RequestInfo): Observable<Uint8Array> {
+  return bodyBytes(response.data as ResponseBody, request, () => closeConnection(response, abort));
 }
 
 /**
@@ -118,10 +107,6 @@ function closeConnection(response: AxiosResponse, abort: () => void): void {
   else abort();
 }
 
-function retryAfter(response: AxiosResponse): number | undefined {
-  return parseRetryAfter(response.headers['retry-after']);
-}
-
 function requestInfo(call: GatewayCall): RequestInfo {
   return { method: 'POST', url: call.url };
 }
@@ -132,12 +117,12 @@ interface Sent {
   abort: () => void;
 }
 
-// We map every status ourselves; and we parse JSON ourselves so a bad body is a typed error. Made once, not
-// per request.
+// We map every status ourselves, and read every body ourselves (as a stream: bounded, parsed to a typed error).
+// Made once, not per request.
 const anyStatus = () => true;
 const asIs = [(data: unknown) => data];
 
-function send(call: GatewayCall, options: TransportOptions, responseType: 'text' | 'stream'): Observable<Sent> {
+function send(call: GatewayCall, options: TransportOptions, accept: string): Observable<Sent> {
   return new Observable<Sent>((subscriber) => {
     const controller = new AbortController();
     let settled = false;
@@ -149,17 +134,17 @@ function send(call: GatewayCall, options: TransportOptions, responseType: 'text'
         headers: {
           Authorization: `Bearer ${call.token}`,
           'Content-Type': 'application/json',
-          Accept: responseType === 'stream' ? 'text/event-stream' : 'application/json',
+          Accept: accept,
         },
-        responseType,
+        responseType: 'stream',
         validateStatus: anyStatus,
         transformResponse: asIs,
         // Never follow a redirect: following one could carry the Authorization header to another origin.
         maxRedirects: 0,
         fetchOptions: { redirect: 'manual' },
-        // Only for buffered bodies: on a stream axios would wrap the body in a generator-backed Readable
-        // whose destroy() no longer reaches the socket (and costs throughput). Streams are bounded per line.
-        maxContentLength: responseType === 'text' ? options.maxResponseBytes : -1,
+        // Bodies are bounded by us (above). An instance default here would make axios wrap the Node body in a
+        // generator-backed Readable whose destroy() no longer reaches the socket.
+        maxContentLength: -1,
         signal: controller.signal,
       })
       .then(
@@ -170,7 +155,7 @@ function send(call: GatewayCall, options: TransportOptions, responseType: 'text'
         },
         (error: unknown) => {
           settled = true;
-          if (!subscriber.closed) subscriber.error(transportError(error, call, options));
+          if (!subscriber.closed) subscriber.error(transportError(error, call));
         },
       );
     // Once the response is out, its body owns the socket (bodyBytes destroys it on unsubscribe); aborting
@@ -182,16 +167,10 @@ function send(call: GatewayCall, options: TransportOptions, responseType: 'text'
 }
 
 /** Maps an axios failure to our errors, dropping the axios error itself: its `config` holds the token. */
-function transportError(error: unknown, call: GatewayCall, options: TransportOptions): LLMProviderError {
+function transportError(error: unknown, call: GatewayCall): LLMProviderError {
   const request = requestInfo(call);
   if (!axios.isAxiosError(error)) return new LLMProviderError(`Request failed: ${String(error)}`, { cause: error, request });
   const axiosError = error as AxiosError;
-  if (axiosError.message.includes('maxContentLength')) {
-    return new LLMProviderError(`Response body exceeds maxResponseBytes (${options.maxResponseBytes} bytes)`, {
-      status: axiosError.response?.status,
-      request,
-    });
-  }
   const cause = axiosError.cause ?? Object.assign(new Error(axiosError.message), { code: axiosError.code });
   const code = (cause as { code?: string }).code ?? axiosError.code;
   return new ConnectionError(`Network error${code ? ` (${code})` : ''}: ${axiosError.message}`, { cause, request });

@@ -3,9 +3,13 @@
  * tsc writes relative imports as they are in the source (`./client`); Node's ESM loader, and TypeScript's
  * node16 resolution of the ESM types, need the file named (`./client.js`), so the ESM output gets its
  * relative specifiers completed here, each checked against the file it must name.
+ *
+ * dist/browser (the `browser` condition of the main entry) is dist/esm's main graph with each `lib/x.browser.ts`
+ * compiled in place of `lib/x.ts`: the Node-only code (Node streams, proxy variables) and the Node-speed fast
+ * path stay out of every page that loads the library.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +39,21 @@ for (const file of filesUnder(join(root, 'dist/esm'))) {
 }
 
 /** `./x` -> `./x.js`, or `./x/index.js` for a folder; throws when neither exists, rather than ship a broken import. */
+// The browser build: the main graph only (testing/ and cli/ are Node tools), variants in place. Then the variants
+// leave dist/esm and dist/cjs, where nothing imports them.
+const esmDir = join(root, 'dist/esm');
+const browserDir = join(root, 'dist/browser');
+mkdirSync(browserDir);
+for (const name of readdirSync(esmDir)) {
+  if (!name.endsWith('.js') || name.endsWith('.browser.js')) continue;
+  const variant = name.replace(/\.js$/, '.browser.js');
+  copyFileSync(join(esmDir, existsSync(join(esmDir, variant)) ? variant : name), join(browserDir, name));
+}
+writeFileSync(join(browserDir, 'package.json'), '{ "type": "module" }\n');
+for (const file of [...filesUnder(esmDir), ...filesUnder(join(root, 'dist/cjs'))]) {
+  if (/\.browser\.(js|d\.ts)$/.test(file)) rmSync(file);
+}
+
 function completeSpecifier(importer, specifier) {
   if (/\.(m?js|json)$/.test(specifier)) return specifier;
   const target = resolve(dirname(importer), specifier);

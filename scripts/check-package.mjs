@@ -1,7 +1,8 @@
 /**
  * Runs the built package as its users load it, through its own `exports` map (a package may import itself by
- * name): the ESM and the CommonJS entry each stream an answer from the dev gateway, and the browser entry's
- * import graph reaches no module but its declared dependencies — no Node built-in. Exits 1 on any failure.
+ * name): the ESM and the CommonJS entry each stream an answer from the dev gateway, and so does the browser
+ * build (dist/browser, the `browser` condition; its fetch adapter runs in Node too), whose import graph reaches
+ * no module but its declared dependencies — no Node built-in, no Node-only variant. Exits 1 on any failure.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,7 +14,10 @@ import { startTestGateway } from 'llm-gateway-rx/testing';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cjs = createRequire(import.meta.url)('llm-gateway-rx');
-const { dependencies = {}, peerDependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const browserEntry = join(root, pkg.exports['.'].browser.default);
+const browser = await import(browserEntry);
+const { dependencies = {}, peerDependencies = {} } = pkg;
 const allowed = new Set([...Object.keys(dependencies), ...Object.keys(peerDependencies)]);
 
 const failures = [];
@@ -24,7 +28,7 @@ const check = (ok, what) => {
 
 const gateway = await startTestGateway({ model: { reply: 'one two three' } });
 try {
-  for (const [name, api] of [['ESM', esm], ['CommonJS', cjs]]) {
+  for (const [name, api] of [['ESM', esm], ['CommonJS', cjs], ['browser', browser]]) {
     const client = new api.LlmGatewayClient({ serverUrl: gateway.url, token$: new BehaviorSubject('t') });
     const chunks = await lastValueFrom(client.chatStream$({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).pipe(toArray()));
     check(chunks.map((c) => c.content).join('') === 'one two three', `${name} entry streams an answer`);
@@ -45,9 +49,12 @@ const visit = (file) => {
     else bare.add(specifier);
   }
 };
-visit(join(root, 'dist/esm/index.js'));
+visit(browserEntry);
 const foreign = [...bare].filter((specifier) => !allowed.has(specifier.split('/')[0]));
 check(foreign.length === 0, `browser entry imports only ${[...allowed].join(', ')} (found: ${[...bare].join(', ')})`);
 check(![...seen].some((file) => file.includes('/testing/')), 'browser entry does not pull in the Node-only testing gateway');
+check([...seen].every((file) => file.startsWith(dirname(browserEntry))), 'browser entry stays inside dist/browser');
+const browserCode = [...seen].map((file) => readFileSync(file, 'utf8')).join('\n');
+check(!/process\.env|\.on\('data'/.test(browserCode), 'browser entry holds no Node-only code (proxy variables, Node streams)');
 
 if (failures.length > 0) process.exit(1);

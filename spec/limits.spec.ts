@@ -1,6 +1,7 @@
 /** Bounds on what a server can make the client hold: one SSE line, one /chat body. */
+import axios from 'axios';
 import { LLMProviderError, StreamError } from '../lib';
-import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
+import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
 
@@ -50,18 +51,67 @@ describe('maxLineBytes', () => {
 });
 
 describe('maxResponseBytes', () => {
-  it('fails a /chat body over the bound', async () => {
-    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'w'.repeat(200_000) }));
-    const { client } = clientFor(ctx.gateway, { maxResponseBytes: 100_000 });
-    const error = await errorOf(client.chat$(hello));
-    expect(error).toBeInstanceOf(LLMProviderError);
-    expect(error.message).toMatch(/maxResponseBytes \(100000 bytes\)/);
+  /** A /chat answer that never ends: a JSON string growing 16 KiB at a time until the client goes away. */
+  function endlessAnswer(): { written: () => number } {
+    let written = 0;
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'application/json' });
+      await reply.write('{"content": "');
+      const piece = 'w'.repeat(16 * 1024);
+      while (!reply.aborted && written < 8 * 1024 * 1024) {
+        await reply.write(piece);
+        written += piece.length;
+      }
+    });
+    return { written: () => written };
+  }
+
+  // The fetch adapter (what browsers use) ignores axios' maxContentLength: the bound must hold there too.
+  describe.each([
+    ['http adapter (Node)', undefined],
+    ['fetch adapter (browsers)', () => axios.create({ adapter: 'fetch' })],
+  ])('over the %s', (_name, makeAxios) => {
+    const options = (maxResponseBytes: number) => ({ maxResponseBytes, ...(makeAxios ? { axios: makeAxios() } : {}) });
+
+    it('fails a /chat body over the bound', async () => {
+      ctx.gateway.route((_req, reply) => reply.json(200, { content: 'w'.repeat(200_000) }));
+      const { client } = clientFor(ctx.gateway, options(100_000));
+      const error = await errorOf(client.chat$(hello));
+      expect(error).toBeInstanceOf(LLMProviderError);
+      expect(error.message).toMatch(/maxResponseBytes \(100000 bytes\)/);
+      expect(error.status).toBe(200);
+    });
+
+    it('stops reading at the bound and closes the socket, however long the body goes on', async () => {
+      const answer = endlessAnswer();
+      const { client } = clientFor(ctx.gateway, options(100_000));
+      const error = await errorOf(client.chat$(hello));
+      expect(error.message).toMatch(/maxResponseBytes/);
+      const [sent] = ctx.gateway.requests;
+      await sent.closed;
+      expect(sent.abortedByClient).toBe(true);
+      expect(answer.written()).toBeLessThan(8 * 1024 * 1024);
+    });
+
+    it('accepts a body of exactly the bound', async () => {
+      const body = JSON.stringify({ content: 'w'.repeat(50_000) });
+      ctx.gateway.route((_req, reply) => reply.json(200, JSON.parse(body)));
+      const { client } = clientFor(ctx.gateway, options(Buffer.byteLength(body)));
+      const result = await record(client.chat$(hello));
+      expect(result.error).toBeUndefined();
+      expect(result.values[0].content).toHaveLength(50_000);
+    });
   });
 
-  it('accepts a body under the bound', async () => {
-    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'w'.repeat(50_000) }));
-    const { client } = clientFor(ctx.gateway, { maxResponseBytes: 100_000 });
-    const result = await record(client.chat$(hello));
-    expect(result.values[0].content).toHaveLength(50_000);
+  it('closes the socket when chat$ is unsubscribed while its body is still arriving', async () => {
+    endlessAnswer();
+    const { client } = clientFor(ctx.gateway, { maxResponseBytes: 64 * 1024 * 1024 });
+    const subscription = client.chat$(hello).subscribe({ error: () => undefined });
+    while (ctx.gateway.requests.length === 0) await delay(5);
+    await delay(50);
+    subscription.unsubscribe();
+    const [sent] = ctx.gateway.requests;
+    await sent.closed;
+    expect(sent.abortedByClient).toBe(true);
   });
 });

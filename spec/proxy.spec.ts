@@ -4,7 +4,7 @@
  */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { createDefaultHttp } from '../lib/transport';
+import { createDefaultHttp } from '../lib/default-http';
 import { clientFor, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();

@@ -5,8 +5,8 @@
  * When the gateway's client goes away, the upstream request is aborted too, so the model stops generating.
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { map, Observable, switchMap, type Subscription } from 'rxjs';
-import { bodyBytes, readBodyText, type ResponseBody } from '../body-stream';
+import { firstValueFrom, map, Observable, switchMap, type Subscription } from 'rxjs';
+import { bodyBytes, bodyText, type ResponseBody } from '../body-stream';
 import { ConnectionError } from '../errors';
 import { parseSseEvents } from '../sse';
 import { translateOpenAiStream } from './openai-stream-translator';
@@ -56,7 +56,7 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
       return settle(req, log, label, (done) =>
         upstream
           .pipe(
-            switchMap((response) => readBodyText(response.data as ResponseBody, { method: 'POST', url: endpoint }, MAX_ANSWER_BYTES)),
+            switchMap((response) => bodyText(bytesOf(response, endpoint), MAX_ANSWER_BYTES, () => new UpstreamError(`upstream answer exceeds ${MAX_ANSWER_BYTES} bytes`))),
             map((text) => fromOpenAiResponse(parseAnswer(text), model, Math.round(performance.now() - started))),
           )
           .subscribe({
@@ -74,7 +74,7 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
     return settle(req, log, label, (done) =>
       upstream
         .pipe(
-          switchMap((response) => bodyBytes(response.data as ResponseBody, { method: 'POST', url: endpoint }, () => destroyRequest(response))),
+          switchMap((response) => bytesOf(response, endpoint)),
           parseSseEvents(),
           map((event) => event.data),
           translateOpenAiStream(model),
@@ -173,7 +173,7 @@ function postUpstream(
             subscriber.complete();
             return;
           }
-          const text = await readBodyText(response.data as ResponseBody, { method: 'POST', url }, 8 * 1024).catch(() => '');
+          const text = await firstValueFrom(bodyText(bytesOf(response, url), 8 * 1024)).catch(() => '');
           const what = response.status === 200 ? `200 with ${type || 'no content type'} instead of an event stream` : String(response.status);
           subscriber.error(new UpstreamError(`upstream answered ${what}: ${openAiErrorMessage(text)}`, response.status));
         },
@@ -191,7 +191,8 @@ function postUpstream(
 }
 
 /** The http adapter hands the ClientRequest over: destroying it is the sure way to close the upstream socket. */
-function destroyRequest(response: AxiosResponse): void {
-  const request = response.request as { destroy?: () => void } | undefined;
-  request?.destroy?.();
+/** An upstream body as bytes; unsubscribing before its end destroys the request (and so the socket). */
+function bytesOf(response: AxiosResponse, url: string): Observable<Uint8Array> {
+  const destroyRequest = () => (response.request as { destroy?: () => void } | undefined)?.destroy?.();
+  return bodyBytes(response.data as ResponseBody, { method: 'POST', url }, destroyRequest);
 }
