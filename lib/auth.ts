@@ -1,8 +1,8 @@
 /**
- * The JWT side of the client: a single-flight refresh shared by every request that waits on it, and
- * {@link refreshOn401}, which re-sends a request once after a 401 with the token the refresh produced.
+ * The JWT side of the client: the current token, and a single-flight refresh shared by every request that
+ * waits on it. When a 401 is re-sent, and with which token, is ./retry-request's decision.
  */
-import { BehaviorSubject, catchError, defer, first, from, Observable, of, ReplaySubject, retry, share, tap, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, catchError, defer, first, from, Observable, ReplaySubject, share, tap, throwError, timeout } from 'rxjs';
 import { ClientStatus } from './client-status';
 import { AuthenticationError, RequestTimeoutError } from './errors';
 import { Logger } from './logger';
@@ -10,7 +10,7 @@ import { Logger } from './logger';
 /** Gets a new JWT: an Observable (its first value counts) or a Promise. */
 export type RefreshToken = () => Observable<string> | Promise<string>;
 
-/** What {@link refreshOn401} needs: the current token and, when refreshing is possible, the refresher. */
+/** The current token and, when refreshing is possible, the refresher. */
 export interface TokenAuth {
   token$: BehaviorSubject<string>;
   refresher?: TokenRefresher;
@@ -76,38 +76,4 @@ export function createTokenRefresher(
     settled: () => settled,
     refresh$: (sentAt) => defer(() => (lastFailure && settled > sentAt ? throwError(() => lastFailure) : shared$)),
   };
-}
-
-/** True for the 401 answer of a request (not for a failed refresh, which has no status). */
-function isUnauthorized(error: unknown): boolean {
-  return error instanceof AuthenticationError && error.status === 401;
-}
-
-/**
- * Sends with the current token and, on a 401, re-sends ONCE: at once with the current token when another
- * request's refresh already replaced the one this request used, else after the shared refresh. With no
- * refresh configured, or a second 401, it errors with {@link AuthenticationError}.
- *
- * @example
- * refreshOn401({ token$, refresher }, (token) => postForJson({ url, body, token, model }, transport))
- */
-export function refreshOn401<T>({ token$, refresher }: TokenAuth, send: (token: string) => Observable<T>): Observable<T> {
-  return defer(() => {
-    let sentWith = token$.value;
-    let sentAt = 0;
-    return defer(() => {
-      sentWith = token$.value;
-      sentAt = refresher?.settled() ?? 0;
-      return send(sentWith);
-    }).pipe(
-      retry({
-        count: 1,
-        delay: (error: unknown) => {
-          if (!isUnauthorized(error)) return throwError(() => error);
-          if (token$.value !== sentWith) return of(token$.value);
-          return refresher ? refresher.refresh$(sentAt) : throwError(() => error);
-        },
-      }),
-    );
-  });
 }

@@ -3,15 +3,15 @@
  * the two cold Observables of the public API. It holds no parsing or HTTP detail of its own.
  */
 import type { AxiosInstance } from 'axios';
-import { BehaviorSubject, defer, identity, map, MonoTypeOperatorFunction, Observable, Subject, throwError, timeout } from 'rxjs';
-import { createTokenRefresher, RefreshToken, refreshOn401, TokenAuth } from './auth';
+import { BehaviorSubject, defer, map, Observable, Subject, throwError, timeout } from 'rxjs';
+import { createTokenRefresher, RefreshToken } from './auth';
 import { ClientStatus } from './client-status';
 import { LLMProviderError, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
 import { Logger, redactingLogger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
 import { timeoutWhenSilent } from './idle-timeout';
-import { retryTransient, RetryPolicy } from './retry-transient';
+import { retryRequest, RetryPolicy, RetryRequestOptions } from './retry-request';
 import { parseStreamChunks } from './stream-chunks';
 import { createDefaultHttp } from './default-http';
 import { postForJson, postForStream, TransportOptions } from './transport';
@@ -61,12 +61,11 @@ export class LlmGatewayClient implements LlmGateway {
    */
   readonly status$: Observable<ClientStatus> = this.statusSubject.asObservable();
   private readonly baseUrl: string;
-  private readonly auth: TokenAuth;
+  private readonly retry: RetryRequestOptions;
   private readonly transport: TransportOptions;
   private readonly timeoutMs: number;
   private readonly logger: Logger;
   private readonly maxLineBytes: number;
-  private readonly retry: <T>() => MonoTypeOperatorFunction<T>;
 
   /** Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or a bound is not positive. */
   constructor(options: LlmGatewayClientOptions) {
@@ -76,12 +75,8 @@ export class LlmGatewayClient implements LlmGateway {
     this.logger = options.logger ?? silentLogger;
     const { token$, refreshToken, retry } = options;
     const report = (status: ClientStatus) => this.statusSubject.next(status);
-    this.auth = {
-      token$,
-      refresher:
-        refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger, onRefresh: report }),
-    };
-    this.retry = retry ? () => retryTransient(retry, { onRetry: report }) : () => identity;
+    const refresher = refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger, onRefresh: report });
+    this.retry = { auth: { token$, refresher }, policy: retry, onRetry: report };
     this.transport = {
       http: options.axios ?? createDefaultHttp(),
       maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? 16 * 1024 * 1024),
@@ -95,11 +90,12 @@ export class LlmGatewayClient implements LlmGateway {
   chat$(request: LLMRequest): Observable<LLMResponse> {
     return defer(() => {
       const call = this.call('/api/v1/llm/chat', request);
-      return refreshOn401(this.auth, (token) =>
-        postForJson({ ...call, token }, this.transport).pipe(
-          timeout({ first: this.timeoutMs, with: () => throwError(() => new RequestTimeoutError(this.timeoutMs, 'request')) }),
-          this.retry(),
-        ),
+      return retryRequest(
+        (token) =>
+          postForJson({ ...call, token }, this.transport).pipe(
+            timeout({ first: this.timeoutMs, with: () => throwError(() => new RequestTimeoutError(this.timeoutMs, 'request')) }),
+          ),
+        this.retry,
       );
     }).pipe(map((data) => toLLMResponse(data, request.model)));
   }
@@ -113,12 +109,13 @@ export class LlmGatewayClient implements LlmGateway {
     return defer(() => {
       const call = this.call('/api/v1/llm/chat/stream', request);
       const { timeoutMs } = this;
-      return refreshOn401(this.auth, (token) =>
-        postForStream({ ...call, token }, this.transport).pipe(
-          timeoutWhenSilent(timeoutMs),
-          parseStreamChunks({ maxLineBytes: this.maxLineBytes, model: request.model, logger: redactingLogger(this.logger, token) }),
-          this.retry(),
-        ),
+      return retryRequest(
+        (token) =>
+          postForStream({ ...call, token }, this.transport).pipe(
+            timeoutWhenSilent(timeoutMs),
+            parseStreamChunks({ maxLineBytes: this.maxLineBytes, model: request.model, logger: redactingLogger(this.logger, token) }),
+          ),
+        this.retry,
       );
     });
   }

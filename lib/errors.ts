@@ -136,19 +136,19 @@ export function connectionLost(cause: unknown, request: RequestInfo): Connection
 export function errorDetail(body: string): string {
   try {
     const parsed: unknown = JSON.parse(body);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const record = parsed as Record<string, unknown>;
-      if ('detail' in record) return stringify(record.detail);
-      if ('error' in record) return stringify(record.error);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && ('detail' in parsed || 'error' in parsed)) {
+      return detailOf(parsed);
     }
-    return body;
   } catch {
-    return body;
+    // Not JSON: the text is the detail.
   }
+  return body;
 }
 
-function stringify(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+/** An error payload's `detail`, else its `error`, as text (JSON for anything but a string). */
+export function detailOf(payload: { detail?: unknown; error?: unknown }): string {
+  const detail = payload.detail ?? payload.error ?? null;
+  return typeof detail === 'string' ? detail : JSON.stringify(detail);
 }
 
 /**

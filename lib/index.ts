@@ -7,7 +7,7 @@ export type { LlmGatewayClientOptions } from './client';
 export type { LlmGateway } from './gateway';
 export type { RefreshToken } from './auth';
 export type { ClientStatus } from './client-status';
-export type { RetryPolicy } from './retry-transient';
+export type { RetryPolicy } from './retry-request';
 export type { Logger } from './logger';
 export type { ChatMessage, LLMRequest, LLMResponse, StreamChunk, TokenUsage, ToolCall } from './protocol';
 export {

@@ -9,7 +9,7 @@
  */
 import { asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { createCommonChunkReader } from './chunk-fast-path';
-import { ResponseValidationError, StreamError } from './errors';
+import { detailOf, ResponseValidationError, StreamError } from './errors';
 import { Logger } from './logger';
 import { StreamChunk, toStreamChunk } from './protocol';
 import { createSseParser, feedInto, type SseEvent } from './sse';
@@ -154,6 +154,5 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
 }
 
 function errorPayload(payload: Record<string, unknown>): StreamError {
-  const detail = payload.detail ?? payload.error;
-  return new StreamError('error-payload', typeof detail === 'string' ? detail : JSON.stringify(detail));
+  return new StreamError('error-payload', detailOf(payload));
 }

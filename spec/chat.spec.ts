@@ -116,6 +116,10 @@ describe('chat$', () => {
     ['detail', JSON.stringify({ detail: 'upstream timed out', error: 'ignored' }), 'upstream timed out'],
     ['error', JSON.stringify({ error: 'rate limited upstream' }), 'rate limited upstream'],
     ['raw text', 'Bad Gateway from nginx', 'Bad Gateway from nginx'],
+    ['structured detail (as JSON)', JSON.stringify({ detail: { code: 'E1' } }), '{"code":"E1"}'],
+    ['error under a null detail', JSON.stringify({ detail: null, error: 'quota' }), 'quota'],
+    ['null detail (as JSON)', JSON.stringify({ detail: null }), 'null'],
+    ['JSON array (as text)', '["a"]', '["a"]'],
   ])('maps 502 to GatewayError with the %s as detail', async (_what, body, detail) => {
     ctx.gateway.route((_req, reply) => reply.text(502, body));
     const { client } = clientFor(ctx.gateway);

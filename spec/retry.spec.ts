@@ -1,9 +1,9 @@
-/** Transient retries: marble tests of the operator, then the policy over the wire. */
-import { defer, Observable, throwError } from 'rxjs';
+/** The retry policy: marble tests of retryRequest, then the policy over the wire. */
+import { BehaviorSubject, defer, map, Observable, tap, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { AuthenticationError, ClientStatus, ConnectionError, LLMProviderError } from '../lib';
 import { parseRetryAfter } from '../lib/errors';
-import { backoffDelayMs, retryTransient } from '../lib/retry-transient';
+import { backoffDelayMs, retryRequest, RetryPolicy } from '../lib/retry-request';
 import { clientFor, hello, record, useGateway } from './support/harness';
 
 const status = (code: number, retryAfterMs?: number) => new LLMProviderError(`status ${code}`, { status: code, retryAfterMs });
@@ -22,13 +22,18 @@ function attemptsOf(cold: (marbles: string, values?: Record<string, string>, err
   });
 }
 
-describe('retryTransient (marbles)', () => {
+/** `source` sent through retryRequest with `policy` (no refresher: a 401 is final). */
+function retried<T>(source: Observable<T>, policy: RetryPolicy, hooks: { onRetry?: (s: ClientStatus) => void; random?: () => number } = {}) {
+  return retryRequest(() => source, { auth: { token$: new BehaviorSubject('t') }, policy, ...hooks });
+}
+
+describe('retryRequest (marbles)', () => {
   it('re-sends after 503 and a reset with backoff, reporting each retry', () => {
     const seen: ClientStatus[] = [];
     scheduler().run(({ cold, expectObservable }) => {
       const source = attemptsOf(cold, [['-#', status(503)], ['-#', reset()], ['-a|']]);
       // random() = 0: the wait is half the exponential step: 5 ms, then 10 ms.
-      const result = source.pipe(retryTransient({ count: 3, baseDelayMs: 10 }, { onRetry: (s) => seen.push(s), random: () => 0 }));
+      const result = retried(source, { count: 3, baseDelayMs: 10 }, { onRetry: (s) => seen.push(s), random: () => 0 });
       expectObservable(result).toBe('18ms a|');
     });
     expect(seen).toEqual([
@@ -40,28 +45,87 @@ describe('retryTransient (marbles)', () => {
   it('honours Retry-After, capped by maxDelayMs', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = attemptsOf(cold, [['#', status(429, 20)], ['#', status(503, 5000)], ['a|']]);
-      expectObservable(source.pipe(retryTransient({ count: 2, maxDelayMs: 50 }))).toBe('70ms a|');
+      expectObservable(retried(source, { count: 2, maxDelayMs: 50 })).toBe('70ms a|');
     });
   });
 
   it('never retries another 4xx', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = attemptsOf(cold, [['-#', status(400)], ['a|']]);
-      expectObservable(source.pipe(retryTransient({ count: 3, baseDelayMs: 1 }))).toBe('-#', undefined, status(400));
+      expectObservable(retried(source, { count: 3, baseDelayMs: 1 })).toBe('-#', undefined, status(400));
     });
   });
 
   it('never retries once the source has emitted (no chunk is delivered twice)', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = attemptsOf(cold, [['-a-#', reset()], ['b|']]);
-      expectObservable(source.pipe(retryTransient({ count: 3, baseDelayMs: 1 }))).toBe('-a-#', { a: 'a' }, reset());
+      expectObservable(retried(source, { count: 3, baseDelayMs: 1 })).toBe('-a-#', { a: 'a' }, reset());
     });
   });
 
   it('gives up with the last error when the count is spent', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = attemptsOf(cold, [['#', status(503)], ['#', status(504)], ['a|']]);
-      expectObservable(source.pipe(retryTransient({ count: 1, baseDelayMs: 10 }, { random: () => 1 }))).toBe('10ms #', undefined, status(504));
+      expectObservable(retried(source, { count: 1, baseDelayMs: 10 }, { random: () => 1 })).toBe('10ms #', undefined, status(504));
+    });
+  });
+});
+
+describe('retryRequest: the 401 re-send (marbles)', () => {
+  const unauthorized = () => new AuthenticationError('Authentication failed', { status: 401 });
+
+  /** A refresher that pushes `fresh` into token$ after 5 ms, counting its calls. */
+  function fakeAuth(schedulerTime: (ms: number) => Observable<number>) {
+    const token$ = new BehaviorSubject('stale');
+    const auth = {
+      token$,
+      refreshes: 0,
+      refresher: {
+        settled: () => auth.refreshes,
+        refresh$: () =>
+          defer(() => {
+            auth.refreshes++;
+            return schedulerTime(5);
+          }).pipe(map(() => (token$.next('fresh'), 'fresh'))),
+      },
+    };
+    return auth;
+  }
+
+  it('refreshes once and re-sends with the new token', () => {
+    scheduler().run(({ cold, expectObservable, flush }) => {
+      const auth = fakeAuth((ms) => timer(ms));
+      const sent: string[] = [];
+      const result = retryRequest((token) => (sent.push(token), token === 'fresh' ? cold('-a|', { a: token }) : cold('-#', undefined, unauthorized())), { auth });
+      expectObservable(result).toBe('-------a|', { a: 'fresh' });
+      flush();
+      expect(sent).toEqual(['stale', 'fresh']);
+      expect(auth.refreshes).toBe(1);
+    });
+  });
+
+  it('re-sends at once, without a refresh, when the token changed while the request was out', () => {
+    scheduler().run(({ cold, expectObservable, flush }) => {
+      const auth = fakeAuth((ms) => timer(ms));
+      const sent: string[] = [];
+      const result = retryRequest((token) => {
+        sent.push(token);
+        if (token === 'stale') return cold('--#', undefined, unauthorized()).pipe(tap({ subscribe: () => auth.token$.next('pushed') }));
+        return cold('-a|', { a: token });
+      }, { auth });
+      expectObservable(result).toBe('---a|', { a: 'pushed' });
+      flush();
+      expect(sent).toEqual(['stale', 'pushed']);
+      expect(auth.refreshes).toBe(0);
+    });
+  });
+
+  it('gives the second 401 as is, and the first when there is no refresher', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const auth = fakeAuth((ms) => timer(ms));
+      const always401 = () => cold('-#', undefined, unauthorized());
+      expectObservable(retryRequest(always401, { auth })).toBe('-------#', undefined, unauthorized());
+      expectObservable(retryRequest(always401, { auth: { token$: new BehaviorSubject('t') } })).toBe('-#', undefined, unauthorized());
     });
   });
 });
@@ -137,7 +201,7 @@ describe('retry over the wire', () => {
     expect(ctx.gateway.requests).toHaveLength(2);
   });
 
-  it('still refreshes at most once per request when retries and 401s mix', async () => {
+  it('refreshes at most once per request, and a refresh does not renew the count of re-sends', async () => {
     ctx.gateway.route((req, reply) => {
       if (req.seq % 2 === 1) return reply.text(503, 'busy', { 'retry-after': '0' });
       reply.json(401, {});
@@ -147,11 +211,21 @@ describe('retry over the wire', () => {
     const seen: ClientStatus[] = [];
     client.status$.subscribe((s) => seen.push(s));
     const result = await record(client.chat$(hello));
-    expect(result.error).toBeInstanceOf(AuthenticationError);
+    // 503 -> re-send (the one of count: 1), 401 -> refresh -> re-send, 503 -> the count is spent: give up.
+    expect(ctx.gateway.requests).toHaveLength(3);
+    expect((result.error as LLMProviderError).status).toBe(503);
     expect(refreshes).toBe(1);
-    expect(seen.filter((s) => s.type === 'refreshing')).toHaveLength(1);
-    // 503, 401 -> refresh -> 503, 401 -> give up.
-    expect(ctx.gateway.requests).toHaveLength(4);
+    expect(seen.map((s) => s.type)).toEqual(['retrying', 'refreshing']);
+  });
+
+  it('gives the second 401 as AuthenticationError even with re-sends left', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(401, {}));
+    let refreshes = 0;
+    const { client } = clientFor(ctx.gateway, { retry: { count: 3, baseDelayMs: 1 }, refreshToken: async () => `t${++refreshes}` });
+    const result = await record(client.chat$(hello));
+    expect(result.error).toBeInstanceOf(AuthenticationError);
+    expect(ctx.gateway.requests).toHaveLength(2);
+    expect(refreshes).toBe(1);
   });
 
   it('does not retry a timeout', async () => {
@@ -162,7 +236,7 @@ describe('retry over the wire', () => {
   });
 
   it('keeps throwError-based errors typed', async () => {
-    const error = await record(throwError(() => status(504)).pipe(retryTransient({ count: 1, baseDelayMs: 1 })));
+    const error = await record(retried(throwError(() => status(504)), { count: 1, baseDelayMs: 1 }));
     expect((error.error as LLMProviderError).status).toBe(504);
   });
 });

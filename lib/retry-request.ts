@@ -1,0 +1,107 @@
+/**
+ * The one retry policy: when a request is sent again, and with which token. A 401 is re-sent once, after a
+ * token refresh (see ./auth); a passing failure (a connection error, 429, 503, 504) is re-sent after a backoff
+ * when the caller opted in. Never another 4xx, never once the request has emitted: a stream that has begun is
+ * never replayed, so no chunk is delivered twice.
+ */
+import { asyncScheduler, defer, Observable, of, retry, SchedulerLike, tap, throwError, timer } from 'rxjs';
+import { TokenAuth } from './auth';
+import { ClientStatus } from './client-status';
+import { AuthenticationError, ConnectionError, LLMProviderError } from './errors';
+
+/** How often and how patiently to re-send after a passing failure. */
+export interface RetryPolicy {
+  /** Re-sends at most, per request, as in RxJS `retry` (a 401's one re-send after its refresh not counted). */
+  count: number;
+  /** The first backoff, doubled for each further attempt. Default 500 ms. */
+  baseDelayMs?: number;
+  /** No wait is longer, `Retry-After` included. Default 30 000 ms. */
+  maxDelayMs?: number;
+}
+
+/** What {@link retryRequest} needs besides the request: the token side, the policy, and where to report. */
+export interface RetryRequestOptions {
+  auth: TokenAuth;
+  /** Re-sends after passing failures; without it only the 401 re-send happens. */
+  policy?: RetryPolicy;
+  onRetry?: (status: ClientStatus) => void;
+  /** For tests: the clock of the backoff and the dice of its jitter. */
+  scheduler?: SchedulerLike;
+  random?: () => number;
+}
+
+const TRANSIENT_STATUSES = new Set([429, 503, 504]);
+
+/** Why `error` is worth another try, or undefined when it is not. */
+export function transientReason(error: unknown): string | undefined {
+  if (error instanceof ConnectionError) {
+    const code = (error.cause as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? code : 'connection error';
+  }
+  if (error instanceof LLMProviderError && error.status !== undefined && TRANSIENT_STATUSES.has(error.status)) {
+    return `status ${error.status}`;
+  }
+  return undefined;
+}
+
+/**
+ * The wait before re-send number `attempt` (1-based): the server's `Retry-After` when it gave one, else
+ * exponential backoff with "equal jitter" (half fixed, half random, so synchronized clients spread out);
+ * capped by `maxDelayMs` either way.
+ */
+export function backoffDelayMs(attempt: number, retryAfterMs: number | undefined, policy: RetryPolicy, random: () => number): number {
+  const { baseDelayMs = 500, maxDelayMs = 30_000 } = policy;
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, maxDelayMs);
+  const exponential = baseDelayMs * 2 ** (attempt - 1);
+  return Math.min(exponential / 2 + random() * (exponential / 2), maxDelayMs);
+}
+
+/** True for the 401 answer of a request (not for a failed refresh, which has no status). */
+function isUnauthorized(error: unknown): boolean {
+  return error instanceof AuthenticationError && error.status === 401;
+}
+
+/**
+ * Sends with the current token (read at each send) and re-sends:
+ * - after a 401, ONCE: at once with the current token when another request's refresh already replaced the one
+ *   this request used, else after the shared refresh. With no refresh configured, or a second 401, it errors
+ *   with that 401's {@link AuthenticationError};
+ * - after a passing failure before anything was emitted, up to `policy.count` times, waiting
+ *   {@link backoffDelayMs} and reporting each through `onRetry` first.
+ * Any other failure, or one after an emission, is the result's error.
+ *
+ * @example
+ * retryRequest((token) => postForJson({ url, body, token, model }, transport), { auth, policy: { count: 3 } })
+ */
+export function retryRequest<T>(send: (token: string) => Observable<T>, options: RetryRequestOptions): Observable<T> {
+  const { auth: { token$, refresher }, policy, onRetry, scheduler = asyncScheduler, random = Math.random } = options;
+  return defer(() => {
+    let sentWith = '';
+    let sentAt = 0;
+    let emitted = false;
+    let refreshed = false;
+    let retries = 0;
+    return defer(() => {
+      sentWith = token$.value;
+      sentAt = refresher?.settled() ?? 0;
+      return send(sentWith);
+    }).pipe(
+      tap(() => (emitted = true)),
+      retry({
+        delay: (error: unknown) => {
+          if (isUnauthorized(error) && !refreshed) {
+            refreshed = true;
+            if (token$.value !== sentWith) return of(token$.value);
+            if (refresher) return refresher.refresh$(sentAt);
+          }
+          const reason = policy && !emitted && retries < policy.count ? transientReason(error) : undefined;
+          if (!policy || reason === undefined) return throwError(() => error);
+          retries++;
+          const delayMs = backoffDelayMs(retries, (error as LLMProviderError).retryAfterMs, policy, random);
+          onRetry?.({ type: 'retrying', attempt: retries, delayMs, reason });
+          return timer(delayMs, scheduler);
+        },
+      }),
+    );
+  });
+}
