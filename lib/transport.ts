@@ -37,23 +37,18 @@ export interface TransportOptions {
  * {@link LLMProviderError} when it is larger than `maxResponseBytes` (reading stops there) or the network fails.
  */
 export function postForJson(call: GatewayCall, options: TransportOptions): Observable<unknown> {
-  const request = requestInfo(call);
-  const tooLarge = () => new LLMProviderError(`Response body exceeds maxResponseBytes (${options.maxResponseBytes} bytes)`, { status: 200, request });
-  return send(call, options, 'application/json').pipe(
-    mergeMap((sent) => {
-      if (sent.response.status !== 200) return failWithBody(sent, call, errorFor(sent.response, call));
-      // The bound is counted here, not by axios: its fetch adapter (browsers) ignores `maxContentLength`.
-      return bodyText(bytesOf(sent, request), options.maxResponseBytes, tooLarge).pipe(
-        map((text) => {
-          try {
-            return JSON.parse(text) as unknown;
-          } catch (cause) {
-            const start = withoutSecret(text, call.token).slice(0, 200);
-            throw new ResponseValidationError('(body)', `not JSON: ${start}`, { status: 200, request, cause });
-          }
-        }),
-      );
-    }),
+  const { maxResponseBytes } = options;
+  return post(call, options, 'application/json', (bytes, request) =>
+    // The bound is counted here, not by axios: its fetch adapter (browsers) ignores `maxContentLength`.
+    bodyText(bytes, maxResponseBytes, () => new LLMProviderError(`Response body exceeds maxResponseBytes (${maxResponseBytes} bytes)`, { status: 200, request })).pipe(
+      map((text) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch (cause) {
+          throw new ResponseValidationError('(body)', `not JSON: ${withoutSecret(text, call.token).slice(0, 200)}`, { status: 200, request, cause });
+        }
+      }),
+    ),
   );
 }
 
@@ -63,36 +58,41 @@ export function postForJson(call: GatewayCall, options: TransportOptions): Obser
  * {@link StreamError} of type `not-event-stream` carrying the body's detail.
  */
 export function postForStream(call: GatewayCall, options: TransportOptions): Observable<Uint8Array> {
-  return send(call, options, 'text/event-stream').pipe(
-    mergeMap((sent) => {
-      const { response } = sent;
-      if (response.status !== 200) return failWithBody(sent, call, errorFor(response, call));
+  return post(call, options, EVENT_STREAM, (bytes) => bytes);
+}
+
+const EVENT_STREAM = 'text/event-stream';
+
+/**
+ * Sends `call` asking for `accept`, and hands the body of a fitting 200 to `read`. Anything else fails with the
+ * error its body explains: at most 64 KiB of it read, the token removed.
+ */
+function post<T>(
+  call: GatewayCall,
+  options: TransportOptions,
+  accept: string,
+  read: (bytes: Observable<Uint8Array>, request: RequestInfo) => Observable<T>,
+): Observable<T> {
+  const request: RequestInfo = { method: 'POST', url: call.url };
+  return send(call, options, accept, request).pipe(
+    mergeMap(({ response, abort }) => {
+      const bytes = bodyBytes(response.data as ResponseBody, request, () => closeConnection(response, abort));
       const type = String(response.headers['content-type'] ?? '');
-      if (type !== '' && !type.includes('text/event-stream')) {
-        return failWithBody(sent, call, (text) => new StreamError('not-event-stream', `Expected text/event-stream, got ${type}: ${text.slice(0, 500)}`, { status: 200, request: requestInfo(call) }));
+      let toError: (text: string) => LLMProviderError;
+      if (response.status !== 200) {
+        toError = (text) => errorFromStatus(response.status, text, call.model, request, parseRetryAfter(response.headers['retry-after']));
+      } else if (accept === EVENT_STREAM && type !== '' && !type.includes(EVENT_STREAM)) {
+        toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${text.slice(0, 500)}`, { status: 200, request });
+      } else {
+        return read(bytes, request);
       }
-      return bytesOf(sent, requestInfo(call));
+      return bodyText(bytes, 64 * 1024).pipe(
+        map((text) => {
+          throw toError(withoutSecret(text, call.token));
+        }),
+      );
     }),
   );
-}
-
-/** The error class {@link errorFromStatus} picks for a non-200 answer, given its body's text. */
-function errorFor(response: AxiosResponse, call: GatewayCall): (text: string) => LLMProviderError {
-  return (text) => errorFromStatus(response.status, text, call.model, requestInfo(call), parseRetryAfter(response.headers['retry-after']));
-}
-
-/** Reads (the first 64 KiB of) a body that is not the answer, then fails with the error it explains; token removed. */
-function failWithBody(sent: Sent, call: GatewayCall, toError: (text: string) => LLMProviderError): Observable<never> {
-  return bodyText(bytesOf(sent, requestInfo(call)), 64 * 1024).pipe(
-    map((text) => {
-      throw toError(withoutSecret(text, call.token));
-    }),
-  );
-}
-
-/** The response's body as bytes; unsubscribing before its end closes the connection. */
-function bytesOf({ response, abort }: Sent, request: RequestInfo): Observable<Uint8Array> {
-  return bodyBytes(response.data as ResponseBody, request, () => closeConnection(response, abort));
 }
 
 /**
@@ -107,10 +107,6 @@ function closeConnection(response: AxiosResponse, abort: () => void): void {
   else abort();
 }
 
-function requestInfo(call: GatewayCall): RequestInfo {
-  return { method: 'POST', url: call.url };
-}
-
 /** A response, and how to abort its request after the fact (the Observable's own teardown no longer does). */
 interface Sent {
   response: AxiosResponse;
@@ -122,7 +118,7 @@ interface Sent {
 const anyStatus = () => true;
 const asIs = [(data: unknown) => data];
 
-function send(call: GatewayCall, options: TransportOptions, accept: string): Observable<Sent> {
+function send(call: GatewayCall, options: TransportOptions, accept: string, request: RequestInfo): Observable<Sent> {
   return new Observable<Sent>((subscriber) => {
     const controller = new AbortController();
     let settled = false;
@@ -155,7 +151,7 @@ function send(call: GatewayCall, options: TransportOptions, accept: string): Obs
         },
         (error: unknown) => {
           settled = true;
-          if (!subscriber.closed) subscriber.error(transportError(error, call));
+          if (!subscriber.closed) subscriber.error(transportError(error, request));
         },
       );
     // Once the response is out, its body owns the socket (bodyBytes destroys it on unsubscribe); aborting
@@ -167,8 +163,7 @@ function send(call: GatewayCall, options: TransportOptions, accept: string): Obs
 }
 
 /** Maps an axios failure to our errors, dropping the axios error itself: its `config` holds the token. */
-function transportError(error: unknown, call: GatewayCall): LLMProviderError {
-  const request = requestInfo(call);
+function transportError(error: unknown, request: RequestInfo): LLMProviderError {
   if (!axios.isAxiosError(error)) return new LLMProviderError(`Request failed: ${String(error)}`, { cause: error, request });
   const axiosError = error as AxiosError;
   const cause = axiosError.cause ?? Object.assign(new Error(axiosError.message), { code: axiosError.code });
