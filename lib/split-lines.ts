@@ -1,13 +1,14 @@
 /**
- * The byte layer of an event stream: cuts the bytes at line ends, as the WHATWG "event stream interpretation"
- * section defines them (CRLF, a lone LF, a lone CR), drops one leading UTF-8 byte order mark, bounds the
- * length of a line, and decodes whole lines only.
+ * The byte layer of an event stream: decodes the bytes as one UTF-8 stream, hands on whole lines only, and
+ * bounds the length of a line, in bytes.
  *
- * Line ends are found in the bytes: 0x0A and 0x0D never occur inside a multi-byte UTF-8 sequence, so a chunk
- * cut inside a character only ever leaves that character in the unterminated tail, which is kept as bytes
- * until its line ends. Everything from the chunk's start to its last line end is whole lines, decoded with
- * ONE decoder call and handed on as one text: a decoder call, a typed-array allocation or a handler call per
- * line would each cost more than the parse itself.
+ * One streaming `TextDecoder` does what the spec's "UTF-8 decode" does: a character cut between two chunks is
+ * held until its last byte arrives, the stream's leading byte order mark (and only that one) is dropped, and
+ * invalid bytes become U+FFFD. Lines end at CRLF, LF or CR (WHATWG "event stream interpretation"). 0x0A and
+ * 0x0D never occur inside a multi-byte UTF-8 sequence, so a chunk's bytes after its last line end are exactly
+ * its text after that line end plus what the decoder holds: the bound is counted on the bytes, the lines are
+ * cut on the text, and everything up to the last line end goes on as ONE text (a handler call per line would
+ * cost more than the parse).
  */
 import { StreamError } from './errors';
 
@@ -33,127 +34,70 @@ export interface LineSplitter {
 
 const LF = 0x0a;
 const CR = 0x0d;
-/** The UTF-8 encoding of U+FEFF. */
-const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
 const STREAMING = { stream: true };
-const INITIAL_CARRY_BYTES = 4096;
-const NO_CARRY = new Uint8Array(0);
 
 /**
  * Creates a {@link LineSplitter} that hands lines to `onLines` and allows at most `maxLineBytes` bytes in one
- * line (line end excluded). Invalid UTF-8 decodes to U+FFFD, as the spec's UTF-8 decode does.
+ * line (line end excluded; the stream's leading byte order mark counts on its first line).
  */
 export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number): LineSplitter {
-  // ignoreBOM: a U+FEFF inside the stream is content; only the leading one goes (see skipBom).
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  // Node's TextDecoder is several times faster one-shot on ASCII, and faster streaming on anything else; both
-  // give the same text here (a run of whole lines ends in CR or LF, so a streaming decode holds nothing
-  // back). The previous run picks the mode: as many chars as bytes means it was ASCII.
-  let lastRunAscii = true;
-  // The unterminated line, copied into one reused buffer that grows by doubling up to the bound: a long line
-  // arriving in many small chunks costs O(length), and the common case allocates nothing per chunk. Made at
-  // the first partial line, not up front: a new buffer costs more than the rest of a parser's setup, and a
-  // stream whose chunks end at line ends never needs one.
-  let carry = NO_CARRY;
+  const decoder = new TextDecoder();
+  // The unterminated line: its text so far (without what the decoder holds), and its length in bytes.
+  let pending = '';
   let pendingBytes = 0;
   // The previous chunk ended in CR: a LF first in this chunk is the second half of a CRLF, not a blank line.
   let skipLeadingLF = false;
-  // How many bytes of a leading BOM have been seen (and held back) so far; -1 once past the stream start.
-  let bomMatched = 0;
   let failure: StreamError | undefined;
 
   function fail(): never {
+    pending = '';
     failure = new StreamError('line-too-long', `SSE line exceeds maxLineBytes (${maxLineBytes} bytes)`);
     throw failure;
   }
 
-  function decode(bytes: Uint8Array): string {
-    const text = lastRunAscii ? decoder.decode(bytes) : decoder.decode(bytes, STREAMING);
-    lastRunAscii = text.length === bytes.length;
-    return text;
-  }
-
-  /** Appends `chunk[start..end)` to the pending line, `lineBytes` being the line's length without its end. */
-  function carryOver(chunk: Uint8Array, start: number, end: number, lineBytes: number): void {
-    if (lineBytes > maxLineBytes) fail();
-    const total = pendingBytes + (end - start);
-    if (total > carry.length) {
-      const grown = new Uint8Array(Math.min(Math.max(total, carry.length * 2, INITIAL_CARRY_BYTES), maxLineBytes + 1));
-      grown.set(carry.subarray(0, pendingBytes));
-      carry = grown;
-    }
-    // A copy, never a view: the caller may reuse its buffer (BYOB readers) once push() returns.
-    carry.set(chunk.subarray(start, end), pendingBytes);
-    pendingBytes = total;
-  }
-
-  /** Ends the pending line with `chunk[start..]` up to its first line end; returns the position after it. */
-  function finishPending(chunk: Uint8Array, start: number): number {
-    let end = start;
-    while (chunk[end] !== LF && chunk[end] !== CR) end++;
-    carryOver(chunk, start, end + 1, pendingBytes + (end - start));
-    const line = carry.subarray(0, pendingBytes);
-    pendingBytes = 0;
-    let next = end + 1;
-    if (chunk[end] === CR) {
-      if (next === chunk.length) skipLeadingLF = true;
-      else if (chunk[next] === LF) next++;
-    }
-    onLines(decoder.decode(line));
-    return next;
-  }
-
-  /** Returns where the stream's content starts in `chunk`, or -1 when the whole chunk was BOM bytes. */
-  function skipBom(chunk: Uint8Array): number {
-    const heldBefore = bomMatched;
-    let i = 0;
-    while (bomMatched < BOM.length && i < chunk.length && chunk[i] === BOM[bomMatched]) {
-      bomMatched++;
-      i++;
-    }
-    if (bomMatched === BOM.length) {
-      bomMatched = -1;
-      return i;
-    }
-    if (i === chunk.length) return -1;
-    // Not a BOM after all: the bytes held from earlier chunks are the start of the first line.
-    bomMatched = -1;
-    if (heldBefore > 0) carryOver(BOM, 0, heldBefore, heldBefore);
-    return 0;
+  /** Hands on the pending line completed by `text` (whole lines, line ends included), and those lines. */
+  function hand(text: string): void {
+    let lines = pending + text;
+    pending = '';
+    if (skipLeadingLF && lines.charCodeAt(0) === LF) lines = lines.slice(1);
+    skipLeadingLF = lines.charCodeAt(lines.length - 1) === CR;
+    if (lines !== '') onLines(lines);
   }
 
   function push(chunk: Uint8Array): void {
     if (failure) throw failure;
-    const length = chunk.length;
-    let pos = 0;
-    if (bomMatched >= 0 && length > 0) {
-      pos = skipBom(chunk);
-      if (pos < 0) return;
-    }
-    if (pos === length) return;
-    if (skipLeadingLF) {
+    if (chunk.length === 0) return;
+    const lastEnd = lastLineEnd(chunk);
+    if (lastEnd < 0) {
+      // No line end: all of it continues the pending line.
       skipLeadingLF = false;
-      if (chunk[pos] === LF && ++pos === length) return;
+      pendingBytes += chunk.length;
+      if (pendingBytes > maxLineBytes) fail();
+      pending += decoder.decode(chunk, STREAMING);
+      return;
     }
-    let wholeEnd = lastLineEnd(chunk, pos) + 1;
-    if (wholeEnd > pos && pendingBytes > 0) pos = finishPending(chunk, pos);
-    if (wholeEnd > pos) {
-      // Only a run longer than the bound can hold a too-long line: check those on the bytes, stop before it.
-      const tooLong = wholeEnd - pos > maxLineBytes ? findTooLongLine(chunk, pos, wholeEnd, maxLineBytes) : -1;
-      if (tooLong >= 0) wholeEnd = tooLong;
-      if (chunk[wholeEnd - 1] === CR && wholeEnd === length) skipLeadingLF = true;
-      if (wholeEnd > pos) onLines(decode(chunk.subarray(pos, wholeEnd)));
-      if (tooLong >= 0) fail();
-      pos = wholeEnd;
+    // Only when the pending line and the whole lines together are longer than the bound can one of them be:
+    // then find it on the bytes, and hand on the lines before it only.
+    if (pendingBytes + lastEnd > maxLineBytes) {
+      const tooLong = findTooLongLine(chunk, lastEnd + 1, pendingBytes, maxLineBytes);
+      if (tooLong >= 0) {
+        if (tooLong > 0) hand(decoder.decode(chunk.subarray(0, tooLong), STREAMING));
+        fail();
+      }
     }
-    if (pos < length) carryOver(chunk, pos, length, pendingBytes + (length - pos));
+    const text = decoder.decode(chunk, STREAMING);
+    const cut = lastLineEndIn(text) + 1;
+    hand(cut === text.length ? text : text.slice(0, cut));
+    pending = cut === text.length ? '' : text.slice(cut);
+    pendingBytes = chunk.length - lastEnd - 1;
+    if (pendingBytes > maxLineBytes) fail();
   }
 
   function reset(): void {
-    if (carry.length > INITIAL_CARRY_BYTES) carry = NO_CARRY;
+    decoder.decode(); // ends the decoder's stream: it drops what it held and looks for a BOM again
+    pending = '';
     pendingBytes = 0;
     skipLeadingLF = false;
-    bomMatched = 0;
     failure = undefined;
   }
 
@@ -161,25 +105,34 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
 }
 
 /**
- * The index of the last CR or LF in `bytes[from..]`, or `from - 1`. A backwards search for CR would scan the
- * whole chunk of every LF-only stream, so CR is looked for only after the last LF.
+ * The index of the last CR or LF in `bytes`, or -1. A backwards search for CR would scan the whole chunk of
+ * every LF-only stream, so CR is looked for only after the last LF.
  */
-function lastLineEnd(bytes: Uint8Array, from: number): number {
+function lastLineEnd(bytes: Uint8Array): number {
   const lastLF = bytes.lastIndexOf(LF);
-  const afterLF = lastLF < from ? from : lastLF + 1;
-  if (bytes.indexOf(CR, afterLF) < 0) return lastLF < from ? from - 1 : lastLF;
-  return bytes.lastIndexOf(CR);
+  return bytes.indexOf(CR, lastLF + 1) < 0 ? lastLF : bytes.lastIndexOf(CR);
 }
 
-/** Where the first line longer than `max` bytes starts in `bytes[start..end)` (whole lines), or -1. */
-function findTooLongLine(bytes: Uint8Array, start: number, end: number, max: number): number {
-  let lineStart = start;
-  for (let i = start; i < end; i++) {
+/** {@link lastLineEnd} on text. */
+function lastLineEndIn(text: string): number {
+  const lastLF = text.lastIndexOf('\n');
+  return text.indexOf('\r', lastLF + 1) < 0 ? lastLF : text.lastIndexOf('\r');
+}
+
+/**
+ * Where the first line longer than `max` bytes starts in `bytes[0..end)` (whole lines, the first of them
+ * continuing a pending line of `pendingBytes`), or -1; 0 when the pending line is the one.
+ */
+function findTooLongLine(bytes: Uint8Array, end: number, pendingBytes: number, max: number): number {
+  let lineStart = 0;
+  let carried = pendingBytes;
+  for (let i = 0; i < end; i++) {
     const byte = bytes[i];
     if (byte !== LF && byte !== CR) continue;
-    if (i - lineStart > max) return lineStart;
+    if (carried + i - lineStart > max) return lineStart;
     if (byte === CR && bytes[i + 1] === LF) i++;
     lineStart = i + 1;
+    carried = 0;
   }
   return -1;
 }

@@ -183,6 +183,16 @@ describe('createSseParser: the line bound (maxLineBytes)', () => {
     expect(chunks).toBe(9);
   });
 
+  it('counts both parts of a line that a later chunk completes', () => {
+    expect(() => parse(['data: xxxxx', 'xxxxxx\n\ndata: ok\n\n'], 16)).toThrow(tooLong); // 11 + 6 bytes
+    expect(parse(['data: xxxxx', 'xxxxx\n\ndata: ok\n\n'], 16).events).toEqual([ev('xxxxxxxxxx'), ev('ok')]); // 11 + 5
+  });
+
+  it('counts the leading BOM on the first line (it is on the wire)', () => {
+    expect(parse(['\uFEFF' + line(13) + '\n\n'], 16).events).toEqual([ev('x'.repeat(7))]); // 3 + 13 bytes
+    expect(() => parse(['\uFEFF' + line(14) + '\n\n'], 16)).toThrow(tooLong);
+  });
+
   it('hands on the events before a too-long line in the same chunk, then throws', () => {
     for (const chunk of [`data: ok\n\n${line(17)}\n\ndata: no\n\n`, `data: ok\n\n${line(40)}`]) {
       const seen: string[] = [];
