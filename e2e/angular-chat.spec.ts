@@ -1,9 +1,10 @@
 /**
  * The Angular example (examples/angular, built by `npm run example:angular` from the packed library) in
  * headless Chromium, against the dev gateway on loopback: the answer streams into the page, a 401 mid-session
- * refreshes once, Stop and navigating away abort the request, and gateway errors reach the page.
+ * refreshes once, Stop and navigating away abort the request, and gateway errors reach the page. The app is
+ * built from the package's browser build (the `browser` condition), which is what these tests exercise.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestGateway, type RecordedRequest, type TestGateway, type TestGatewayOptions } from '../lib/testing';
@@ -82,6 +83,16 @@ async function closedWithin5s(request: RecordedRequest): Promise<void> {
 async function waitForWords(words: number): Promise<void> {
   await page.waitForFunction((n) => (document.querySelector('[data-testid="answer"]')?.textContent ?? '').split(' ').length > n, words);
 }
+
+it('was built from the package\'s browser build, not the Node one', () => {
+  const bundle = readdirSync(APP_ROOT)
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => readFileSync(join(APP_ROOT, name), 'utf8'))
+    .join('\n');
+  expect(bundle).toContain('LLM gateway'); // the library is in it...
+  expect(bundle).not.toMatch(/_proxy|process\.env/); // ...without lib/default-http.ts (proxy variables)
+  expect(bundle).not.toContain('{"content": "'); // ...nor lib/chunk-fast-path.ts
+});
 
 it('streams the answer into the page token by token', async () => {
   await openApp({ model: { reply: ANSWER, wordDelayMs: 30 } });
