@@ -1,10 +1,12 @@
 /**
  * End to end over loopback: 100,000 events from the bench gateway (its own process) through each client
  * (each in its own process), rounds interleaved so every client sees the same machine load; best round each.
+ * The Python reference (bench/python-reference.py) runs too where python3 has httpx.
  */
+import { join } from 'node:path';
 import { contents } from './synthetic-stream';
 import { count, megabytes, ratio, verdict, type BenchTable } from './table';
-import { startBenchServer, startWorker, type WorkerProcess } from './worker-process';
+import { pythonWithHttpx, startBenchServer, startPythonWorker, startWorker, type WorkerProcess } from './worker-process';
 
 const CLIENTS: Array<{ kind: string; label: string }> = [
   { kind: 'ours', label: '`chatStream$` (llm-gateway-rx)' },
@@ -13,6 +15,7 @@ const CLIENTS: Array<{ kind: string; label: string }> = [
   { kind: 'axios-naive', label: 'axios stream + naive split + JSON.parse' },
   { kind: 'openai', label: 'openai-node `chat.completions.create({ stream: true })`' },
 ];
+const PYTHON = { kind: 'python', label: 'the Python reference (httpx `aiter_lines` + `json.loads`)' };
 
 interface RoundResult {
   type: 'result';
@@ -27,19 +30,22 @@ const WARM_UP_ROUNDS = 3;
 /** Runs the comparison; `rounds` measured rounds after the warm-up rounds. */
 export async function endToEndBenchmark(dir: string, { events, rounds }: { events: number; rounds: number }): Promise<BenchTable> {
   const expectedLength = contents(events).reduce((sum, text) => sum + text.length, 0);
+  const python = pythonWithHttpx();
+  const clients = python ? [...CLIENTS, PYTHON] : CLIENTS;
   const { server, url } = await startBenchServer(dir);
   const workers = new Map<string, WorkerProcess>();
   try {
-    for (const { kind } of CLIENTS) {
-      const worker = startWorker(`${dir}/e2e-client.mjs`, [kind]);
+    for (const { kind } of clients) {
+      const worker =
+        kind === PYTHON.kind ? startPythonWorker(python!, join(__dirname, 'python-reference.py')) : startWorker(`${dir}/e2e-client.mjs`, [kind]);
       await worker.next('ready', 30_000);
       workers.set(kind, worker);
     }
     const best = new Map<string, number>();
     for (let round = 1 - WARM_UP_ROUNDS; round <= rounds; round++) {
       // Rotate who goes first: a client never always runs right after the same neighbour.
-      for (let i = 0; i < CLIENTS.length; i++) {
-        const { kind } = CLIENTS[(i + round + WARM_UP_ROUNDS) % CLIENTS.length];
+      for (let i = 0; i < clients.length; i++) {
+        const { kind } = clients[(i + round + WARM_UP_ROUNDS) % clients.length];
         const result = await workers.get(kind)!.request<RoundResult>({ type: 'run', url, events }, 'result');
         if (result.error) throw new Error(`${kind}: ${result.error}`);
         if (result.contentLength !== expectedLength) throw new Error(`${kind} decoded ${result.contentLength} chars, expected ${expectedLength}`);
@@ -53,11 +59,14 @@ export async function endToEndBenchmark(dir: string, { events, rounds }: { event
     return {
       title: `End to end over loopback: ${count(events)} events, server in its own process`,
       header: ['client', 'events/s', 'ours ÷ theirs', 'peak RSS of the client'],
-      rows: CLIENTS.map(({ kind, label }) => [label, count(rate(kind)), kind === 'ours' ? '—' : ratio(ours, rate(kind)), megabytes(rss.get(kind)!)]),
+      rows: clients.map(({ kind, label }) => [label, count(rate(kind)), kind === 'ours' ? '—' : ratio(ours, rate(kind)), megabytes(rss.get(kind)!)]),
       notes: [
         `Best of ${rounds} interleaved rounds after ${WARM_UP_ROUNDS} warm-up rounds; each client in its own process, so its peak RSS is its own (node itself is ~40 MB of it).`,
         `Targets: ≥ 1.0× fetch + eventsource-parser — ${verdict(ours >= rate('fetch-esp'))}; ≥ 2× openai-node — ${verdict(ours >= 2 * rate('openai'))}.`,
-        'Every client decoded the same content (total length checked each round). The Python reference (httpx `aiter_lines` + `json.loads`) is not run here: no PyPI on this machine.',
+        'Every client decoded the same content (total length checked each round).',
+        python
+          ? 'The Python reference is its `chat_stream` loop (a StreamChunk per event) under CPython with httpx, in its own process like the others.'
+          : 'The Python reference was not run: no python3 with httpx here (`pip install httpx` adds it).',
       ],
     };
   } finally {

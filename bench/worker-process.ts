@@ -1,8 +1,10 @@
 /**
- * A benchmark process (the gateway server or one measured client) forked from a compiled script, talked to
- * over IPC: messages are `{ type, ... }` objects, awaited by type.
+ * A benchmark process (the gateway server or one measured client), talked to with `{ type, ... }` messages
+ * awaited by type: over Node's IPC for a forked compiled script, over JSON lines on stdin / stdout for the
+ * Python reference.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 /** A message between the bench processes. */
 export interface BenchMessage {
@@ -25,11 +27,40 @@ export interface WorkerProcess {
 /** Forks `script` with plain node (no loader: what is measured is what users run). */
 export function startWorker(script: string, args: string[] = [], execArgv: string[] = []): WorkerProcess {
   const child = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return talkTo(child, script, (deliver) => child.on('message', deliver), (message) => child.send(message), () => child.disconnect());
+}
+
+/** The python3 that runs the Python reference peer, or undefined when there is none with httpx. */
+export function pythonWithHttpx(): string | undefined {
+  const probe = spawnSync('python3', ['-c', 'import httpx'], { stdio: 'ignore' });
+  return probe.status === 0 ? 'python3' : undefined;
+}
+
+/** Starts a Python script that speaks JSON lines on stdin / stdout. */
+export function startPythonWorker(python: string, script: string): WorkerProcess {
+  const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return talkTo(
+    child,
+    script,
+    (deliver) => createInterface({ input: child.stdout! }).on('line', (line) => deliver(JSON.parse(line) as BenchMessage)),
+    (message) => child.stdin!.write(`${JSON.stringify(message)}\n`),
+    () => child.stdin!.end(),
+  );
+}
+
+/** The message queue of one bench process, whichever way its messages travel. */
+function talkTo(
+  child: ChildProcess,
+  script: string,
+  onMessage: (deliver: (message: BenchMessage) => void) => void,
+  send: (message: BenchMessage) => void,
+  hangUp: () => void,
+): WorkerProcess {
   const queued = new Map<string, BenchMessage[]>();
   const waiting = new Map<string, Array<(message: BenchMessage) => void>>();
   let exited: Error | undefined;
   const failures = new Set<(error: Error) => void>();
-  child.on('message', (message: BenchMessage) => {
+  onMessage((message) => {
     const waiter = waiting.get(message.type)?.[0];
     if (waiter) waiter(message);
     else queued.set(message.type, [...(queued.get(message.type) ?? []), message]);
@@ -67,18 +98,18 @@ export function startWorker(script: string, args: string[] = [], execArgv: strin
 
   return {
     child,
-    send: (message) => child.send(message),
+    send,
     next,
     request<T extends { type: string }>(message: BenchMessage, replyType: string, timeoutMs?: number): Promise<T> {
       const reply = next<T>(replyType, timeoutMs);
-      child.send(message);
+      send(message);
       return reply;
     },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
-        if (child.connected) child.disconnect();
+        if (child.connected || child.stdin?.writable) hangUp();
         else child.kill();
       }),
   };
