@@ -4,7 +4,8 @@
  * that keeps the response open after [DONE] gets it cut after DRAIN_AFTER_DONE_MS; an unsubscribe still
  * closes it at once (see stream.spec.ts).
  */
-import { globalAgent } from 'node:http';
+import { Agent } from 'node:http';
+import { Socket } from 'node:net';
 import { DRAIN_AFTER_DONE_MS } from '../lib/stream-chunks';
 import { clientFor, hello, record, useGateway } from './support/harness';
 
@@ -15,8 +16,8 @@ describe('chatStream$ and keep-alive', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('reuses one connection for streams that end normally after [DONE]', async () => {
-    // The default client's axios uses node's global agent: count the connections it opens.
-    const connect = jest.spyOn(globalAgent, 'createConnection');
+    // Count the connections the default client's agent opens.
+    const connect = jest.spyOn(Agent.prototype, 'createConnection');
     ctx.gateway.route((_req, reply) => reply.sse([chunk('a'), chunk('b')]));
     const { client } = clientFor(ctx.gateway);
     for (let i = 0; i < 3; i++) {
@@ -28,6 +29,26 @@ describe('chatStream$ and keep-alive', () => {
     await Promise.all(requests.map((request) => request.closed));
     expect(requests.map((request) => request.abortedByClient)).toEqual([false, false, false]);
     expect(connect).toHaveBeenCalledTimes(1);
+  });
+
+  it('shares one connection pool among the default clients', async () => {
+    const connect = jest.spyOn(Agent.prototype, 'createConnection');
+    ctx.gateway.route((_req, reply) => reply.sse([chunk('a')]));
+    for (let i = 0; i < 3; i++) expect((await record(clientFor(ctx.gateway).client.chatStream$(hello))).completed).toBe(true);
+    await Promise.all((await ctx.gateway.waitForRequests(3)).map((request) => request.closed));
+    expect(connect).toHaveBeenCalledTimes(1);
+  });
+
+  it('never changes a pooled socket\'s TCP keep-alive setting between requests (no setsockopt per request)', async () => {
+    // axios sets 60 s on the socket of every request; an agent returning it to its pool with another delay
+    // (Node's global agents: 1 s) makes both calls reach the kernel, every request.
+    const setKeepAlive = jest.spyOn(Socket.prototype, 'setKeepAlive');
+    ctx.gateway.route((_req, reply) => reply.sse([chunk('a')]));
+    const { client } = clientFor(ctx.gateway);
+    for (let i = 0; i < 3; i++) expect((await record(client.chatStream$(hello))).completed).toBe(true);
+    await Promise.all((await ctx.gateway.waitForRequests(3)).map((request) => request.closed));
+    expect(setKeepAlive.mock.calls.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(setKeepAlive.mock.calls.map(([enable, delay]) => `${enable} ${delay}`))).toEqual(new Set(['true 60000']));
   });
 
   it('completes at [DONE] at once, and closes a response the server keeps open after DRAIN_AFTER_DONE_MS', async () => {
