@@ -4,21 +4,30 @@ import { LLMProviderError, StreamError } from '../lib';
 import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
+const SERVER_BOUND = 8 * 1024 * 1024;
+
+/**
+ * Routes every request to a 200 whose body starts with `start` and then never ends: 16 KiB more at a time
+ * until the client goes away (or `SERVER_BOUND` bytes, a bound for the test). Tells how much was written.
+ */
+function endlessBody(contentType: string, start: string): { written: () => number } {
+  let written = 0;
+  ctx.gateway.route(async (_req, reply) => {
+    reply.head(200, { 'content-type': contentType });
+    await reply.write(start);
+    const piece = 'x'.repeat(16 * 1024);
+    while (!reply.aborted && written < SERVER_BOUND) {
+      await reply.write(piece);
+      written += piece.length;
+    }
+  });
+  return { written: () => written };
+}
 
 describe('maxLineBytes', () => {
   it('fails a stream whose line grows past the bound, at the bound, and closes the socket', async () => {
     const limit = 64 * 1024;
-    let written = 0;
-    ctx.gateway.route(async (_req, reply) => {
-      reply.head(200, { 'content-type': 'text/event-stream' });
-      await reply.write('data: {"content":"');
-      // An endless line, 16 KiB at a time, until the client goes away (or 4 MiB: a bound for the test).
-      const piece = 'x'.repeat(16 * 1024);
-      while (!reply.aborted && written < 4 * 1024 * 1024) {
-        await reply.write(piece);
-        written += piece.length;
-      }
-    });
+    const body = endlessBody('text/event-stream', 'data: {"content":"');
     const { client } = clientFor(ctx.gateway, { maxLineBytes: limit });
     const result = await record(client.chatStream$(hello));
     expect(result.values).toEqual([]);
@@ -28,8 +37,8 @@ describe('maxLineBytes', () => {
     const [sent] = ctx.gateway.requests;
     await sent.closed;
     expect(sent.abortedByClient).toBe(true);
-    // The client stopped reading near the bound, not at the server's 4 MiB.
-    expect(written).toBeLessThan(4 * 1024 * 1024);
+    // The client stopped reading near the bound, not at the server's.
+    expect(body.written()).toBeLessThan(SERVER_BOUND);
   });
 
   it('accepts lines up to the bound', async () => {
@@ -51,21 +60,6 @@ describe('maxLineBytes', () => {
 });
 
 describe('maxResponseBytes', () => {
-  /** A /chat answer that never ends: a JSON string growing 16 KiB at a time until the client goes away. */
-  function endlessAnswer(): { written: () => number } {
-    let written = 0;
-    ctx.gateway.route(async (_req, reply) => {
-      reply.head(200, { 'content-type': 'application/json' });
-      await reply.write('{"content": "');
-      const piece = 'w'.repeat(16 * 1024);
-      while (!reply.aborted && written < 8 * 1024 * 1024) {
-        await reply.write(piece);
-        written += piece.length;
-      }
-    });
-    return { written: () => written };
-  }
-
   // The fetch adapter (what browsers use) ignores axios' maxContentLength: the bound must hold there too.
   describe.each([
     ['http adapter (Node)', undefined],
@@ -83,14 +77,14 @@ describe('maxResponseBytes', () => {
     });
 
     it('stops reading at the bound and closes the socket, however long the body goes on', async () => {
-      const answer = endlessAnswer();
+      const answer = endlessBody('application/json', '{"content": "');
       const { client } = clientFor(ctx.gateway, options(100_000));
       const error = await errorOf(client.chat$(hello));
       expect(error.message).toMatch(/maxResponseBytes/);
       const [sent] = ctx.gateway.requests;
       await sent.closed;
       expect(sent.abortedByClient).toBe(true);
-      expect(answer.written()).toBeLessThan(8 * 1024 * 1024);
+      expect(answer.written()).toBeLessThan(SERVER_BOUND);
     });
 
     it('accepts a body of exactly the bound', async () => {
@@ -104,7 +98,7 @@ describe('maxResponseBytes', () => {
   });
 
   it('closes the socket when chat$ is unsubscribed while its body is still arriving', async () => {
-    endlessAnswer();
+    endlessBody('application/json', '{"content": "');
     const { client } = clientFor(ctx.gateway, { maxResponseBytes: 64 * 1024 * 1024 });
     const subscription = client.chat$(hello).subscribe({ error: () => undefined });
     while (ctx.gateway.requests.length === 0) await delay(5);
