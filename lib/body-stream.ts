@@ -2,7 +2,7 @@
  * A response body as axios hands it over — a Node `Readable` (http adapter) or a WHATWG `ReadableStream`
  * (fetch adapter, browsers) — turned into one `Observable<Uint8Array>`, so nothing downstream knows which.
  */
-import { Observable } from 'rxjs';
+import { Observable, of } from 'rxjs';
 import { connectionLost, RequestInfo } from './errors';
 import { nodeStreamBytes, type NodeReadableLike } from './node-stream-body';
 
@@ -20,7 +20,10 @@ function isWebStream(body: ResponseBody): body is ReadableStream<Uint8Array> {
  * (cause kept) when the connection breaks mid-body. Unsubscribing before the end destroys / cancels the body
  * and calls `cancel` (which destroys the request: a wrapped body's destroy may not reach the socket).
  */
-export function bodyBytes(body: ResponseBody, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
+export function bodyBytes(body: ResponseBody | string, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
+  // An adapter that buffers (XHR, whatever responseType was asked) hands over the whole body as text: it is
+  // read all the same, only not as it arrives.
+  if (typeof body === 'string') return of(new TextEncoder().encode(body));
   return isWebStream(body) ? webStreamBytes(body, request, cancel) : nodeStreamBytes(body, request, cancel);
 }
 

@@ -101,3 +101,36 @@ describe('chat$ over the fetch adapter', () => {
     expect(ctx.gateway.requests).toHaveLength(1);
   });
 });
+
+describe('an axios instance whose adapter buffers the body (as XHR does in a browser)', () => {
+  // What XHR gives whatever responseType is asked: the whole body, as text. An interceptor asking axios'
+  // http adapter for text stands in for it.
+  function bufferingAxios() {
+    const http = axios.create({ adapter: 'http' });
+    http.interceptors.request.use((config) => ({ ...config, responseType: 'text' }));
+    return http;
+  }
+
+  it('still answers chat$', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'whole' }));
+    const { client } = clientFor(ctx.gateway, { axios: bufferingAxios() });
+    const result = await record(client.chat$(hello));
+    expect(result.values.map((response) => response.content)).toEqual(['whole']);
+  });
+
+  it('still streams chatStream$, every chunk at the end', async () => {
+    ctx.gateway.route((_req, reply) => reply.sse([{ content: 'a' }, { content: 'b', is_final: true }]));
+    const { client } = clientFor(ctx.gateway, { axios: bufferingAxios() });
+    const result = await record(client.chatStream$(hello));
+    expect(result.completed).toBe(true);
+    expect(result.values.map((chunk) => chunk.content)).toEqual(['a', 'b']);
+  });
+
+  it('still maps an error status with its body', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(502, { detail: 'upstream down' }));
+    const { client } = clientFor(ctx.gateway, { axios: bufferingAxios() });
+    const error = await errorOf(client.chatStream$(hello));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.detail).toBe('upstream down');
+  });
+});
