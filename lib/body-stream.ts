@@ -20,7 +20,10 @@ function isWebStream(body: ResponseBody): body is ReadableStream<Uint8Array> {
  * (cause kept) when the connection breaks mid-body. Unsubscribing before the end destroys / cancels the body
  * and calls `cancel` (which destroys the request: a wrapped body's destroy may not reach the socket).
  */
-export function bodyBytes(body: ResponseBody | string, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
+export function bodyBytes(body: ResponseBody | string | null | undefined, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
+  // No body at all: what the fetch adapter gives for a 204 or 304, and in a browser for any 3xx (a manual
+  // redirect is an opaque response). An empty body, so the status is mapped as usual.
+  if (body == null) return of(new Uint8Array(0));
   // An adapter that buffers (XHR, whatever responseType was asked) hands over the whole body as text: it is
   // read all the same, only not as it arrives.
   if (typeof body === 'string') return of(new TextEncoder().encode(body));
@@ -80,7 +83,9 @@ export function bodyText(bytes: Observable<Uint8Array>, limit: number, tooLarge?
         if (over && tooLarge) return subscriber.error(tooLarge());
         text += decoder.decode(over ? chunk.subarray(0, room) : chunk, STREAMING);
         room -= over ? room : chunk.byteLength;
-        if (over) end();
+        // Truncating: `limit` bytes are all we keep, so stop as soon as they are here (a server that holds the
+        // connection open after them must not make us wait).
+        if (over || (room === 0 && !tooLarge)) end();
       },
       error: (error: unknown) => subscriber.error(error),
       complete: end,

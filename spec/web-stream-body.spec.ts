@@ -1,11 +1,12 @@
 /**
  * The ReadableStream body (the browser's, via axios' fetch adapter) where fetch-adapter.spec.ts does not go:
- * splits inside characters, a body that breaks off, a 200 that is not an event stream, and bodyBytes itself.
+ * splits inside characters, a body that breaks off, a 200 that is not an event stream, a status without a body,
+ * and bodyBytes / bodyText themselves.
  */
 import axios from 'axios';
-import { take } from 'rxjs';
-import { ConnectionError, StreamError } from '../lib';
-import { bodyBytes } from '../lib/body-stream';
+import { Subject, take } from 'rxjs';
+import { ConnectionError, LLMProviderError, StreamError } from '../lib';
+import { bodyBytes, bodyText } from '../lib/body-stream';
 import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
@@ -64,5 +65,54 @@ describe('bodyBytes over a ReadableStream', () => {
     const error = await errorOf(bodyBytes(body, request));
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error.message).toContain('boom');
+  });
+});
+
+describe('a status without a body (the fetch adapter gives null: 204, 304, and any 3xx in a browser)', () => {
+  it.each(['chat$', 'chatStream$'] as const)('%s maps it like any other status', async (method) => {
+    ctx.gateway.route((_req, reply) => reply.text(204, ''));
+    const { client } = clientFor(ctx.gateway, { axios: fetchAxios() });
+    const error = await errorOf(client[method](hello));
+    expect(error).toBeInstanceOf(LLMProviderError);
+    expect(error.status).toBe(204);
+    expect(error.message).toMatch(/^Unexpected status 204/);
+  });
+});
+
+describe('bodyText', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+
+  it('truncating, stops as soon as `limit` bytes are in, without waiting for more or for the end', () => {
+    const source = new Subject<Uint8Array>();
+    const seen: string[] = [];
+    bodyText(source, 4).subscribe((text) => seen.push(text));
+    source.next(bytes('ab'));
+    expect(seen).toEqual([]);
+    source.next(bytes('cd'));
+    expect(seen).toEqual(['abcd']);
+    expect(source.observed).toBe(false); // unsubscribed: the connection is closed
+  });
+
+  it('with tooLarge, accepts exactly `limit` bytes and fails on one more', () => {
+    const source = new Subject<Uint8Array>();
+    const seen: string[] = [];
+    let failed: unknown;
+    bodyText(source, 4, () => new Error('too large')).subscribe({ next: (text) => seen.push(text), error: (e) => (failed = e) });
+    source.next(bytes('abcd'));
+    expect(failed).toBeUndefined();
+    source.next(bytes('e'));
+    expect(failed).toEqual(new Error('too large'));
+    expect(source.observed).toBe(false);
+  });
+
+  it('decodes a character cut between two chunks', () => {
+    const source = new Subject<Uint8Array>();
+    const seen: string[] = [];
+    bodyText(source, 100).subscribe((text) => seen.push(text));
+    const euro = bytes('€');
+    source.next(euro.subarray(0, 1));
+    source.next(euro.subarray(1));
+    source.complete();
+    expect(seen).toEqual(['€']);
   });
 });
