@@ -8,7 +8,7 @@ import { createTokenRefresher, RefreshToken } from './auth';
 import { ClientStatus } from './client-status';
 import { LLMProviderError, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
-import { Logger, redactingLogger, silentLogger } from './logger';
+import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
 import { timeoutWhenSilent } from './idle-timeout';
 import { retryRequest, RetryPolicy, RetryRequestOptions } from './retry-request';
@@ -113,7 +113,7 @@ export class LlmGatewayClient implements LlmGateway {
         (token) =>
           postForStream({ ...call, token }, this.transport).pipe(
             timeoutWhenSilent(timeoutMs),
-            parseStreamChunks({ maxLineBytes: this.maxLineBytes, model: request.model, logger: redactingLogger(this.logger, token) }),
+            parseStreamChunks({ maxLineBytes: this.maxLineBytes, model: request.model, logger: this.logger, secret: token }),
           ),
         this.retry,
       );

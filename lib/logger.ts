@@ -17,12 +17,3 @@ export const silentLogger: Logger = { warn: () => undefined };
 export function withoutSecret(text: string, secret: string): string {
   return secret.length > 0 && text.includes(secret) ? text.split(secret).join('[redacted]') : text;
 }
-
-/** `logger` with `secret` cut out of every message it is given. */
-export function redactingLogger(logger: Logger, secret: string): Logger {
-  const { debug } = logger;
-  return {
-    warn: (message, ...meta) => logger.warn(withoutSecret(message, secret), ...meta),
-    debug: debug && ((message, ...meta) => debug.call(logger, withoutSecret(message, secret), ...meta)),
-  };
-}

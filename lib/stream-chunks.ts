@@ -10,7 +10,7 @@
 import { asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { createCommonChunkReader } from './chunk-fast-path';
 import { detailOf, ResponseValidationError, StreamError } from './errors';
-import { Logger } from './logger';
+import { Logger, withoutSecret } from './logger';
 import { StreamChunk, toStreamChunk } from './protocol';
 import { createSseParser, feedInto, type SseEvent } from './sse';
 
@@ -20,6 +20,11 @@ export interface StreamChunkOptions {
   model: string;
   /** Receives the warning for a malformed line. */
   logger: Logger;
+  /**
+   * What must reach no message and no log line (the request's token): cut out of the warnings and of an error
+   * payload's detail, since a server may echo the request back.
+   */
+  secret?: string;
 }
 
 /** Options of {@link parseStreamChunks}. */
@@ -40,7 +45,7 @@ const DONE = '[DONE]';
 export const DRAIN_AFTER_DONE_MS = 1000;
 
 /** Applies the gateway's rules to each event's data and reports to `subscriber`; see the module comment. */
-function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger }: StreamChunkOptions) {
+function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger, secret = '' }: StreamChunkOptions) {
   let sawFinal = false;
   let sawDone = false;
   const readCommonChunk = createCommonChunkReader(model);
@@ -56,11 +61,11 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger 
     try {
       payload = JSON.parse(data);
     } catch {
-      logger.warn(`Failed to parse SSE line: ${data.length > 200 ? `${data.slice(0, 200)}…` : data}`);
+      logger.warn(withoutSecret(`Failed to parse SSE line: ${data.length > 200 ? `${data.slice(0, 200)}…` : data}`, secret));
       return undefined;
     }
     if (payload !== null && typeof payload === 'object' && 'error' in payload) {
-      subscriber.error(errorPayload(payload as Record<string, unknown>));
+      subscriber.error(new StreamError('error-payload', withoutSecret(detailOf(payload), secret)));
       return undefined;
     }
     try {
@@ -151,8 +156,4 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
         if (!upstream.closed) drainLimit = (options.scheduler ?? asyncScheduler).schedule(() => upstream.unsubscribe(), DRAIN_AFTER_DONE_MS);
       };
     });
-}
-
-function errorPayload(payload: Record<string, unknown>): StreamError {
-  return new StreamError('error-payload', detailOf(payload));
 }

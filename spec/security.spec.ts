@@ -2,7 +2,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Observable } from 'rxjs';
-import { LLMProviderError } from '../lib';
+import { LLMProviderError, StreamError } from '../lib';
 import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
@@ -144,6 +144,20 @@ describe('a stream that echoes the token', () => {
     expect(calls).toHaveLength(1);
     expect(String(calls[0][0])).toContain('Bearer [redacted]');
     expect(JSON.stringify(calls)).not.toContain('sEcReT-sig');
+  });
+
+  it('does not put it in the StreamError of an error payload that quotes it', async () => {
+    ctx.gateway.route((req, reply) =>
+      reply.sse([{ content: 'a' }, { error: 'unauthorized_upstream', detail: `rejected ${req.headers.authorization}` }]),
+    );
+    const { client } = clientFor(ctx.gateway, {}, SECRET);
+    const result = await record(client.chatStream$(hello));
+    expect(result.values.map((c) => c.content)).toEqual(['a']);
+    const error = result.error as StreamError;
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error.type).toBe('error-payload');
+    expect(error.detail).toBe('rejected Bearer [redacted]');
+    expect(`${error.message} ${error.stack} ${JSON.stringify(error)}`).not.toContain('sEcReT-sig');
   });
 });
 
