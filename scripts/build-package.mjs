@@ -4,7 +4,7 @@
  * node16 resolution of the ESM types, need the file named (`./client.js`), so the ESM output gets its
  * relative specifiers completed here, each checked against the file it must name.
  *
- * dist/browser (the `browser` condition of the main entry) is dist/esm's main graph with each `lib/x.browser.ts`
+ * dist/browser (the main entry's `import` + `browser` conditions) is dist/esm's main graph with each `lib/x.browser.ts`
  * compiled in place of `lib/x.ts`: the Node-only code (Node streams, proxy variables) and the Node-speed fast
  * path stay out of every page that loads the library.
  */

@@ -1,9 +1,10 @@
 /**
  * Runs the built package as its users load it, through its own `exports` map (a package may import itself by
  * name): the ESM and the CommonJS entry each stream an answer from the dev gateway, and so does the browser
- * build (dist/browser, the `browser` condition; its fetch adapter runs in Node too), whose import graph reaches
+ * build (dist/browser, for `import` under the `browser` condition; its fetch adapter runs in Node too), whose import graph reaches
  * no module but its declared dependencies — no Node built-in, no Node-only variant. Exits 1 on any failure.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +16,7 @@ import { startTestGateway } from 'llm-gateway-rx/testing';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cjs = createRequire(import.meta.url)('llm-gateway-rx');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const browserEntry = join(root, pkg.exports['.'].browser.default);
+const browserEntry = join(root, pkg.exports['.'].import.browser);
 const browser = await import(browserEntry);
 const { dependencies = {}, peerDependencies = {} } = pkg;
 const allowed = new Set([...Object.keys(dependencies), ...Object.keys(peerDependencies)]);
@@ -56,5 +57,14 @@ check(![...seen].some((file) => file.includes('/testing/')), 'browser entry does
 check([...seen].every((file) => file.startsWith(dirname(browserEntry))), 'browser entry stays inside dist/browser');
 const browserCode = [...seen].map((file) => readFileSync(file, 'utf8')).join('\n');
 check(!/process\.env|\.on\('data'/.test(browserCode), 'browser entry holds no Node-only code (proxy variables, Node streams)');
+
+// Under the browser condition, `import` reaches the browser build and `require` (Jest with jsdom asks for both
+// conditions) the CommonJS one: an ES module there would fail every such test suite.
+const resolveUnderBrowser = (args) =>
+  spawnSync(process.execPath, ['--conditions=browser', ...args], { cwd: root, encoding: 'utf8' }).stdout.trim();
+const imported = resolveUnderBrowser(['--input-type=module', '-e', "console.log(import.meta.resolve('llm-gateway-rx'))"]);
+const required = resolveUnderBrowser(['-p', "require.resolve('llm-gateway-rx')"]);
+check(imported.endsWith('/dist/browser/index.js'), `import under the browser condition gets the browser build (${imported})`);
+check(required.endsWith('/dist/cjs/index.js'), `require under the browser condition gets the CommonJS build (${required})`);
 
 if (failures.length > 0) process.exit(1);
