@@ -30,24 +30,31 @@ export function createDefaultHttp(): AxiosInstance {
 /** The TCP keep-alive delay axios' http adapter sets on the socket of every request. */
 const AXIOS_TCP_KEEPALIVE_MS = 60_000;
 
-let agents: { httpAgent: object; httpsAgent: object } | undefined;
+let agents: { httpAgent?: object; httpsAgent?: object } | undefined;
 
 /**
- * Pooled connections as Node's global agents keep them (keep-alive, LIFO, idle sockets closed after 5 s),
- * but with the TCP keep-alive delay axios sets. With the global agents' 1 s, each request pays two setsockopt
- * round trips (~40 µs): axios sets 60 s on the socket it is handed, the agent sets 1 s back when the socket
- * returns to the pool. Agreeing, both calls are no-ops (Node skips an unchanged setting). One pair for every
- * default client, so they share connections. Loaded with `process.getBuiltinModule` (Node 20.16+), not
- * imported: a bundler that ignores the package's `browser` condition still finds no Node built-in to resolve;
- * older Node keeps the global agents.
+ * Copies of Node's global agents (their options: keep-alive, LIFO, the idle timeout, and anything an app set,
+ * such as a CA) with the TCP keep-alive delay axios sets. With the global agents' 1 s, each request pays two
+ * setsockopt round trips (~40 µs): axios sets 60 s on the socket it is handed, the agent sets 1 s back when
+ * the socket returns to the pool. Agreeing, both calls are no-ops (Node skips an unchanged setting). One pair
+ * for every default client, so they share connections. A global agent an app replaced (a proxy agent, say) is
+ * used as it is. Loaded with `process.getBuiltinModule` (Node 20.16+), not imported: a bundler that ignores the
+ * package's `browser` condition still finds no Node built-in to resolve; older Node keeps the global agents.
  */
 function keepAliveAgents(): { httpAgent?: object; httpsAgent?: object } {
   if (agents) return agents;
   const load = process.getBuiltinModule as ((id: string) => unknown) | undefined;
   if (typeof load !== 'function') return {};
-  const options = { keepAlive: true, keepAliveMsecs: AXIOS_TCP_KEEPALIVE_MS, scheduling: 'lifo' as const, timeout: 5000 };
-  const { Agent: HttpAgent } = load('node:http') as typeof import('node:http');
-  const { Agent: HttpsAgent } = load('node:https') as typeof import('node:https');
-  agents = { httpAgent: new HttpAgent(options), httpsAgent: new HttpsAgent(options) };
+  agents = {
+    httpAgent: agreeingCopy(load('node:http') as typeof import('node:http')),
+    httpsAgent: agreeingCopy(load('node:https') as typeof import('node:https')),
+  };
   return agents;
+}
+
+/** A copy of `module.globalAgent` with axios' keep-alive delay, or undefined (the global one) when it was replaced. */
+function agreeingCopy({ Agent, globalAgent }: typeof import('node:http') | typeof import('node:https')): object | undefined {
+  const { options } = globalAgent as unknown as { options: import('node:https').AgentOptions };
+  if (Object.getPrototypeOf(globalAgent) !== Agent.prototype || !options.keepAlive) return undefined;
+  return new Agent({ ...options, keepAliveMsecs: AXIOS_TCP_KEEPALIVE_MS });
 }

@@ -4,7 +4,9 @@
  * that keeps the response open after [DONE] gets it cut after DRAIN_AFTER_DONE_MS; an unsubscribe still
  * closes it at once (see stream.spec.ts).
  */
+import * as http from 'node:http';
 import { Agent } from 'node:http';
+import * as https from 'node:https';
 import { Socket } from 'node:net';
 import { DRAIN_AFTER_DONE_MS } from '../lib/stream-chunks';
 import { clientFor, hello, record, useGateway } from './support/harness';
@@ -61,5 +63,44 @@ describe('chatStream$ and keep-alive', () => {
     const closedAt = await request.closed;
     expect(request.abortedByClient).toBe(true);
     expect(closedAt - completedAt).toBeGreaterThanOrEqual(DRAIN_AFTER_DONE_MS - 50);
+  });
+});
+
+describe('the default instance\'s agents', () => {
+  /** createDefaultHttp from a fresh copy of its module (the agents are made once per module). */
+  function freshDefaultHttp() {
+    let made: import('axios').AxiosInstance | undefined;
+    jest.isolateModules(() => {
+      made = (require('../lib/default-http') as typeof import('../lib/default-http')).createDefaultHttp();
+    });
+    return made!;
+  }
+
+  it('are copies of the global ones, whatever options an app set on them (a CA, say), with axios\' delay', () => {
+    const { options } = https.globalAgent as unknown as { options: Record<string, unknown> };
+    const saved = options.ca;
+    options.ca = 'app-ca';
+    try {
+      const agent = freshDefaultHttp().defaults.httpsAgent as unknown as { options: Record<string, unknown>; keepAliveMsecs: number };
+      expect(agent).toBeInstanceOf(https.Agent);
+      expect(agent).not.toBe(https.globalAgent);
+      expect(agent.options.ca).toBe('app-ca');
+      expect(agent.keepAliveMsecs).toBe(60_000);
+    } finally {
+      options.ca = saved;
+    }
+  });
+
+  it('leave a global agent an app replaced (a proxy agent, say) in charge', () => {
+    // The module itself, not an import's namespace copy, whose properties are read-only.
+    const nodeHttp = require('node:http') as { globalAgent: http.Agent; Agent: typeof http.Agent };
+    const original = nodeHttp.globalAgent;
+    class ProxyAgent extends nodeHttp.Agent {}
+    nodeHttp.globalAgent = new ProxyAgent({ keepAlive: true });
+    try {
+      expect(freshDefaultHttp().defaults.httpAgent).toBeUndefined();
+    } finally {
+      nodeHttp.globalAgent = original;
+    }
   });
 });
