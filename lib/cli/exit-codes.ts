@@ -13,6 +13,7 @@ import {
   ResponseValidationError,
   StreamError,
 } from '../errors';
+import { withoutSecret } from '../logger';
 
 /** The command line was wrong: an unknown option, a missing `--server`, a value that does not parse. */
 export class UsageError extends Error {
@@ -66,7 +67,7 @@ export function errorLine(error: unknown, secrets: ReadonlyArray<string | undefi
   if (error instanceof UsageError || isParseArgsError(error)) text = `${error.message} (see --help)`;
   else if (error instanceof Error) text = `${error.name}: ${error.message}`;
   else text = `unexpected failure: ${String(error)}`;
-  for (const secret of secrets) if (secret) text = text.split(secret).join('[redacted]');
+  for (const secret of secrets) text = withoutSecret(text, secret ?? '');
   return `llm-gateway-rx: ${text.replace(/\s*[\r\n]+\s*/g, ' ').trim()}`;
 }
 
