@@ -76,7 +76,7 @@ function post<T>(
   const request: RequestInfo = { method: 'POST', url: call.url };
   return send(call, options, accept, request).pipe(
     mergeMap(({ response, abort }) => {
-      const bytes = bodyBytes(response.data as ResponseBody, request, () => closeConnection(response, abort));
+      const bytes = responseBytes(response, request, abort);
       const type = String(response.headers['content-type'] ?? '');
       let toError: (text: string) => LLMProviderError;
       if (response.status !== 200) {
@@ -93,6 +93,11 @@ function post<T>(
       );
     }),
   );
+}
+
+/** The response's body as bytes; unsubscribing before its end closes the connection (see closeConnection). */
+export function responseBytes(response: AxiosResponse, request: RequestInfo, abort: () => void = () => undefined): Observable<Uint8Array> {
+  return bodyBytes(response.data as ResponseBody, request, () => closeConnection(response, abort));
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { firstValueFrom, map, Observable, switchMap, type Subscription } from 'rxjs';
-import { bodyBytes, bodyText, type ResponseBody } from '../body-stream';
+import { bodyText } from '../body-stream';
+import { responseBytes } from '../transport';
 import { ConnectionError } from '../errors';
 import { parseSseEvents } from '../sse';
 import { translateOpenAiStream } from './openai-stream-translator';
@@ -56,7 +57,7 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
       return settle(req, log, label, (done) =>
         upstream
           .pipe(
-            switchMap((response) => bodyText(bytesOf(response, endpoint), MAX_ANSWER_BYTES, () => new UpstreamError(`upstream answer exceeds ${MAX_ANSWER_BYTES} bytes`))),
+            switchMap((response) => bodyText(responseBytes(response, { method: 'POST', url: endpoint }), MAX_ANSWER_BYTES, () => new UpstreamError(`upstream answer exceeds ${MAX_ANSWER_BYTES} bytes`))),
             map((text) => fromOpenAiResponse(parseAnswer(text), model, Math.round(performance.now() - started))),
           )
           .subscribe({
@@ -74,7 +75,7 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
     return settle(req, log, label, (done) =>
       upstream
         .pipe(
-          switchMap((response) => bytesOf(response, endpoint)),
+          switchMap((response) => responseBytes(response, { method: 'POST', url: endpoint })),
           parseSseEvents(),
           map((event) => event.data),
           translateOpenAiStream(model),
@@ -173,7 +174,7 @@ function postUpstream(
             subscriber.complete();
             return;
           }
-          const text = await firstValueFrom(bodyText(bytesOf(response, url), 8 * 1024)).catch(() => '');
+          const text = await firstValueFrom(bodyText(responseBytes(response, { method: 'POST', url }), 8 * 1024)).catch(() => '');
           const what = response.status === 200 ? `200 with ${type || 'no content type'} instead of an event stream` : String(response.status);
           subscriber.error(new UpstreamError(`upstream answered ${what}: ${openAiErrorMessage(text)}`, response.status));
         },
@@ -190,9 +191,3 @@ function postUpstream(
   });
 }
 
-/** The http adapter hands the ClientRequest over: destroying it is the sure way to close the upstream socket. */
-/** An upstream body as bytes; unsubscribing before its end destroys the request (and so the socket). */
-function bytesOf(response: AxiosResponse, url: string): Observable<Uint8Array> {
-  const destroyRequest = () => (response.request as { destroy?: () => void } | undefined)?.destroy?.();
-  return bodyBytes(response.data as ResponseBody, { method: 'POST', url }, destroyRequest);
-}
