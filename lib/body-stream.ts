@@ -79,13 +79,13 @@ export function bodyText(bytes: Observable<Uint8Array>, limit: number, tooLarge?
     return bytes.subscribe({
       next: (chunk) => {
         if (subscriber.closed) return;
-        const over = chunk.byteLength > room;
-        if (over && tooLarge) return subscriber.error(tooLarge());
-        text += decoder.decode(over ? chunk.subarray(0, room) : chunk, STREAMING);
-        room -= over ? room : chunk.byteLength;
+        if (chunk.byteLength > room && tooLarge) return subscriber.error(tooLarge());
+        const kept = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+        text += decoder.decode(kept, STREAMING);
+        room -= kept.byteLength;
         // Truncating: `limit` bytes are all we keep, so stop as soon as they are here (a server that holds the
         // connection open after them must not make us wait).
-        if (over || (room === 0 && !tooLarge)) end();
+        if (room === 0 && !tooLarge) end();
       },
       error: (error: unknown) => subscriber.error(error),
       complete: end,
