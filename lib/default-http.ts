@@ -24,7 +24,12 @@ export function createDefaultHttp(): AxiosInstance {
   const adapter = defaultAdapter();
   if (adapter !== 'http') return axios.create({ adapter });
   const proxyConfigured = Object.keys(process.env).some((name) => /_proxy$/i.test(name) && process.env[name]);
-  return axios.create({ adapter, ...keepAliveAgents(), ...(proxyConfigured ? {} : { proxy: false }) });
+  const instance = axios.create({ adapter, ...keepAliveAgents(), ...(proxyConfigured ? {} : { proxy: false }) });
+  // axios deep-merges its default header buckets (common, get, post, …) into every request's headers, then
+  // flattens them: ~8 µs of each first chunk. The transport sets every header it sends, so there is nothing
+  // to merge.
+  instance.defaults.headers = {} as typeof instance.defaults.headers;
+  return instance;
 }
 
 /** The TCP keep-alive delay axios' http adapter sets on the socket of every request. */
