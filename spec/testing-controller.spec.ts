@@ -113,6 +113,18 @@ describe('LlmGatewayTestingController, imperatively', () => {
     expect(() => req.flush('late')).toThrow(new TestRequestClosedError('flush', 'cancelled'));
   });
 
+  it('matches a /g RegExp by the message alone: its lastIndex from one request never skips the next', () => {
+    llm.gateway.chat$(ask('about cats')).subscribe();
+    llm.gateway.chat$(ask('more cats')).subscribe();
+    const cats = /cats/g;
+    const matched = llm.match({ lastMessage: cats });
+    expect(matched.map((req) => req.lastMessage)).toEqual(['about cats', 'more cats']);
+    matched.forEach((req) => req.flush('meow'));
+    llm.gateway.chat$(ask('cats again')).subscribe();
+    llm.expectOne({ lastMessage: cats }).flush('purr');
+    llm.verify();
+  });
+
   it('refuses to answer twice, and refuses emit on a chat request', () => {
     llm.gateway.chat$(ask('x')).subscribe();
     const req = llm.expectOne();

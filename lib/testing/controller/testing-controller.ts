@@ -136,7 +136,9 @@ function matches(match: LlmRequestMatch, handle: TestLlmRequest): boolean {
   if (match.model !== undefined && match.model !== handle.request.model) return false;
   const { lastMessage } = match;
   if (lastMessage === undefined) return true;
-  return typeof lastMessage === 'string' ? handle.lastMessage === lastMessage : lastMessage.test(handle.lastMessage);
+  // search(), not test(): test() on a /g or /y RegExp starts where its last match ended, so one request's match
+  // would change the next one's.
+  return typeof lastMessage === 'string' ? handle.lastMessage === lastMessage : handle.lastMessage.search(lastMessage) !== -1;
 }
 
 function describe(match: LlmRequestMatch): string {
