@@ -115,6 +115,21 @@ describe('translateOpenAiStream over recorded-shape streams', () => {
     ]);
   });
 
+  it.each([
+    ['Ollama today: index 0 on every call', (i: number) => ({ index: 0, id: `call_${'ab'[i]}` })],
+    ['older Ollama: no index at all', (i: number) => ({ id: `call_${'ab'[i]}` })],
+  ])('parallel calls sent whole, one per chunk (%s), stay separate calls in arrival order', async (_name, key) => {
+    const whole = (i: number, name: string, args: string) =>
+      JSON.stringify({ model: 'llama3.2', choices: [{ index: 0, delta: { tool_calls: [{ ...key(i), type: 'function', function: { name, arguments: args } }] } }] });
+    const [final] = await translate(
+      [whole(0, 'get_weather', '{"city":"Oslo"}'), whole(1, 'get_time', '{}'), '[DONE]'].map((data) => `data: ${data}\n\n`).join(''),
+    );
+    expect(final.tool_calls).toEqual([
+      { id: 'call_a', name: 'get_weather', arguments: { city: 'Oslo' } },
+      { id: 'call_b', name: 'get_time', arguments: {} },
+    ]);
+  });
+
   it('an error event mid-stream fails with its message', async () => {
     expect((await failure(errorMidStream)).detail).toBe('llama_decode failed: KV cache is full');
   });

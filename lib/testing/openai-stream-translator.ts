@@ -17,9 +17,16 @@ export interface WireStreamChunk {
 }
 
 interface ToolCallDraft {
+  index: number;
   id: string;
   name: string;
   arguments: string;
+}
+
+/** The tool calls being assembled, in the order they began, and the one each index is filling now. */
+interface ToolCallDrafts {
+  all: ToolCallDraft[];
+  byIndex: Map<number, ToolCallDraft>;
 }
 
 type Json = Record<string, unknown>;
@@ -45,7 +52,7 @@ function isObject(value: unknown): value is Json {
 export function translateOpenAiStream(requestModel: string): OperatorFunction<string, WireStreamChunk> {
   return (source) =>
     new Observable<WireStreamChunk>((subscriber) => {
-      const drafts = new Map<number, ToolCallDraft>();
+      const drafts: ToolCallDrafts = { all: [], byIndex: new Map() };
       let model = requestModel;
       let usage: WireUsage | null = null;
       let done = false;
@@ -88,26 +95,36 @@ export function translateOpenAiStream(requestModel: string): OperatorFunction<st
     });
 }
 
-/** Folds tool-call deltas into their drafts: id and name taken once, argument fragments appended. */
-function collect(drafts: Map<number, ToolCallDraft>, deltas: unknown[]): void {
+/**
+ * Folds tool-call deltas into their drafts: id and name taken once, argument fragments appended. A delta with
+ * another id than the draft at its index starts a new call: Ollama sends parallel calls whole, one per chunk,
+ * each with `index: 0` (older builds with no index at all).
+ */
+function collect(drafts: ToolCallDrafts, deltas: unknown[]): void {
   deltas.forEach((delta, position) => {
     if (!isObject(delta)) return;
     // Servers that send whole calls in one delta sometimes leave out `index`; their position stands in for it.
     const index = typeof delta.index === 'number' ? delta.index : position;
-    const draft = drafts.get(index) ?? { id: '', name: '', arguments: '' };
-    drafts.set(index, draft);
-    if (typeof delta.id === 'string' && delta.id && !draft.id) draft.id = delta.id;
+    const id = typeof delta.id === 'string' ? delta.id : '';
+    let draft = drafts.byIndex.get(index);
+    if (!draft || (id && draft.id && id !== draft.id)) {
+      draft = { index, id: '', name: '', arguments: '' };
+      drafts.all.push(draft);
+      drafts.byIndex.set(index, draft);
+    }
+    if (id && !draft.id) draft.id = id;
     const fn = isObject(delta.function) ? delta.function : {};
     if (typeof fn.name === 'string' && fn.name && !draft.name) draft.name = fn.name;
     if (typeof fn.arguments === 'string') draft.arguments += fn.arguments;
   });
 }
 
-function assemble(drafts: Map<number, ToolCallDraft>): WireToolCall[] {
-  return [...drafts.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([index, draft]) => ({
-      id: draft.id || `call_${index}`,
+/** The calls in index order; calls that shared an index keep their arrival order (the sort is stable). */
+function assemble(drafts: ToolCallDrafts): WireToolCall[] {
+  return [...drafts.all]
+    .sort((a, b) => a.index - b.index)
+    .map((draft, position) => ({
+      id: draft.id || `call_${position}`,
       name: draft.name,
       arguments: parseToolArguments(draft.name, draft.arguments),
     }));
