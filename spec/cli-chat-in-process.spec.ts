@@ -2,12 +2,20 @@
  * `chat` run in process through `main()` against the loopback gateway: the same paths the child-process specs
  * take (cli-chat.spec), here where jest can see them, plus Ctrl-C as an aborted signal.
  */
-import { Readable } from 'node:stream';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 import { main } from '../lib/cli/main';
 import type { CliIo } from '../lib/cli/cli-io';
 import { useGateway } from './support/harness';
 
 const ctx = useGateway();
+let silent: Server | undefined;
+afterEach(async () => {
+  silent?.closeAllConnections();
+  await new Promise((resolve) => (silent ? silent.close(resolve) : resolve(undefined)));
+  silent = undefined;
+});
 
 function io(env: Record<string, string> = {}, stdin: string[] = []) {
   const out = { stdout: '', stderr: '' };
@@ -60,6 +68,39 @@ describe('chat, in process', () => {
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
     expect(out.stderr).not.toContain('super-secret-jwt');
     expect(out.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('Ctrl-C during the dev login aborts it: exit 130 at once, not after the login times out', async () => {
+    // A server that takes the login and never answers it.
+    let loginClosed!: Promise<void>;
+    const loginArrived = new Promise<void>((arrived) => {
+      silent = createServer((req) => {
+        loginClosed = new Promise((closed) => req.socket.once('close', () => closed()));
+        arrived();
+      });
+    });
+    await new Promise<void>((resolve) => silent!.listen(0, '127.0.0.1', resolve));
+    const { port } = silent!.address() as AddressInfo;
+    const { out, cliIo, interrupt } = io();
+    const running = main(['chat', 'hi', '--server', `http://127.0.0.1:${port}`], cliIo);
+    await loginArrived;
+    interrupt.abort();
+    expect(await running).toBe(130);
+    expect(out.stderr).toBe('llm-gateway-rx: interrupted\n');
+    await loginClosed; // the login request itself was aborted (else this waits for jest's timeout)
+  });
+
+  it('Ctrl-C while "chat -" reads the prompt: exit 130, nothing sent', async () => {
+    const { out, cliIo, interrupt } = io({ JWT: 't' });
+    const stdin = new PassThrough(); // never ends: a prompt still being typed
+    const running = main(['chat', '-', '--server', ctx.gateway.url, '--token-env', 'JWT'], { ...cliIo, stdin });
+    stdin.write('half a quest');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    interrupt.abort();
+    expect(await running).toBe(130);
+    expect(out.stderr).toBe('llm-gateway-rx: interrupted\n');
+    expect(stdin.listenerCount('data')).toBe(0);
+    expect(ctx.gateway.requests).toHaveLength(0);
   });
 
   it('Ctrl-C (the interrupted signal) cancels the request: exit 130 and the gateway sees the close', async () => {

@@ -215,6 +215,19 @@ describe('chat: Ctrl-C', () => {
   });
 });
 
+describe('chat: Ctrl-C before the request', () => {
+  it('while "chat -" waits for the prompt on stdin: exits 130 at once, nothing sent', async () => {
+    gateway = await startTestGateway();
+    cli = spawnCli(['chat', '-', '--server', gateway.url, '--token-env', 'JWT'], { JWT: 't' }, null);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // started (tsx) and reading stdin
+    cli.child.kill('SIGINT');
+    const result = await cli.exited;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toBe('llm-gateway-rx: interrupted\n');
+    expect(gateway.requests).toHaveLength(0);
+  });
+});
+
 function within(request: RecordedRequest, ms: number): Promise<number> {
   return Promise.race([
     request.closed,

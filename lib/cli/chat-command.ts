@@ -63,18 +63,27 @@ export async function runChat(args: string[], io: CliIo): Promise<number> {
   if (!values.server) throw new UsageError('chat needs --server URL (the gateway, e.g. http://127.0.0.1:8787)');
   const serverUrl = httpUrl('--server', values.server);
   const timeoutMs = values.timeout === undefined ? undefined : seconds('--timeout', values.timeout) * 1000;
-  // `echo question | llm-gateway-rx chat -` ends the prompt with the shell's newline: not part of the question.
-  const prompt = positionals.join(' ') === '-' ? (await readAll(io.stdin)).replace(/\r?\n$/, '') : positionals.join(' ');
-  if (prompt.trim() === '') throw new UsageError('chat needs a prompt: llm-gateway-rx chat "your question" --server URL');
-
-  const token = await initialToken(serverUrl, values['token-env'], io);
+  let prompt: string;
+  let token: string;
+  try {
+    // `echo question | llm-gateway-rx chat -` ends the prompt with the shell's newline: not part of the question.
+    prompt = positionals.join(' ') === '-' ? (await readAll(io.stdin, io.interrupted)).replace(/\r?\n$/, '') : positionals.join(' ');
+    if (prompt.trim() === '') throw new UsageError('chat needs a prompt: llm-gateway-rx chat "your question" --server URL');
+    token = await initialToken(serverUrl, values['token-env'], io);
+  } catch (error) {
+    // Ctrl-C while the prompt is read or the dev login is under way: both stop at once.
+    if (!io.interrupted.aborted) throw error;
+    io.stderr.write('llm-gateway-rx: interrupted\n');
+    return ExitCode.interrupted;
+  }
   const token$ = new BehaviorSubject(token);
   const spinner = startSpinner(io.stderr, 'waiting for the first token…');
   const client = new LlmGatewayClient({
     serverUrl,
     token$,
     timeoutMs,
-    refreshToken: () => fetchGatewayToken(serverUrl, token$.value),
+    // The signal: a refresh under way at Ctrl-C must not hold the process open until it ends.
+    refreshToken: () => fetchGatewayToken(serverUrl, token$.value, io.interrupted),
     logger: { warn: (message) => spinner.print(`llm-gateway-rx: ${message}`), debug: (message) => spinner.print(`llm-gateway-rx: ${message}`) },
   });
   const request = { model: values.model, messages: [{ role: 'user', content: prompt }] };
@@ -111,7 +120,7 @@ export async function runChat(args: string[], io: CliIo): Promise<number> {
 }
 
 async function initialToken(serverUrl: string, tokenEnv: string | undefined, io: CliIo): Promise<string> {
-  if (tokenEnv === undefined) return fetchGatewayToken(serverUrl);
+  if (tokenEnv === undefined) return fetchGatewayToken(serverUrl, undefined, io.interrupted);
   const token = io.env[tokenEnv];
   if (!token) throw new AuthenticationError(`--token-env ${tokenEnv}: that environment variable is empty or not set`);
   return token;
@@ -179,11 +188,29 @@ function printToolCalls(response: LLMResponse, io: CliIo): void {
   io.stdout.write(text);
 }
 
-function readAll(input: NodeJS.ReadableStream): Promise<string> {
+/** The whole of `input` as text; rejects (and stops reading, so stdin holds nothing open) when `signal` aborts. */
+function readAll(input: NodeJS.ReadableStream, signal: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    input.on('data', (chunk: Buffer | string) => chunks.push(Buffer.from(chunk)));
-    input.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    input.on('error', reject);
+    const onData = (chunk: Buffer | string) => chunks.push(Buffer.from(chunk));
+    const settle = (then: () => void) => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+      then();
+    };
+    const onEnd = () => settle(() => resolve(Buffer.concat(chunks).toString('utf8')));
+    const onError = (error: unknown) => settle(() => reject(error));
+    const onAbort = () =>
+      settle(() => {
+        input.pause();
+        reject(signal.reason);
+      });
+    if (signal.aborted) return onAbort();
+    input.on('data', onData);
+    input.on('end', onEnd);
+    input.on('error', onError);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

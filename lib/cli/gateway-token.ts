@@ -11,10 +11,10 @@ const REFRESH_PATH = '/api/v1/auth/refresh';
 /**
  * POSTs to `{serverUrl}/api/v1/auth/refresh` with `current` as the Bearer token (none: a dev login) and resolves
  * with the new token. Rejects with {@link AuthenticationError} for any answer but a 200 with an `access_token`
- * (the message says how to pass a token instead), and with {@link ConnectionError} when the server is not there.
- * Neither message contains a token.
+ * (the message says how to pass a token instead), and with {@link ConnectionError} when the server is not there
+ * or `signal` aborted the request. Neither message contains a token.
  */
-export async function fetchGatewayToken(serverUrl: string, current?: string): Promise<string> {
+export async function fetchGatewayToken(serverUrl: string, current?: string, signal?: AbortSignal): Promise<string> {
   const url = serverUrl.replace(/\/+$/, '') + REFRESH_PATH;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (current) headers.authorization = `Bearer ${current}`;
@@ -29,6 +29,7 @@ export async function fetchGatewayToken(serverUrl: string, current?: string): Pr
       validateStatus: () => true,
       maxRedirects: 0,
       timeout: 30_000,
+      signal,
     });
     status = response.status;
     text = String(response.data ?? '');

@@ -27,8 +27,11 @@ export interface CliProcess {
   exited: Promise<CliResult>;
 }
 
-/** Spawns the CLI with `args`; `env` is added to a copy of this process's environment. */
-export function spawnCli(args: string[], env: Record<string, string> = {}, stdin?: string): CliProcess {
+/**
+ * Spawns the CLI with `args`; `env` is added to a copy of this process's environment. `stdin` is written and
+ * ended; with `null` it is left open (a prompt still being typed).
+ */
+export function spawnCli(args: string[], env: Record<string, string> = {}, stdin?: string | null): CliProcess {
   return spawnProgram(process.execPath, ['--import', 'tsx', MAIN, ...args], env, stdin);
 }
 
@@ -37,7 +40,7 @@ export function runProgram(program: string, args: string[], env: Record<string, 
   return spawnProgram(program, args, env).exited;
 }
 
-function spawnProgram(program: string, args: string[], env: Record<string, string> = {}, stdin?: string): CliProcess {
+function spawnProgram(program: string, args: string[], env: Record<string, string> = {}, stdin?: string | null): CliProcess {
   const child = spawn(program, args, {
     cwd: ROOT,
     env: { ...process.env, ...env, FORCE_COLOR: '0' },
@@ -52,8 +55,8 @@ function spawnProgram(program: string, args: string[], env: Record<string, strin
     for (const watcher of [...watchers]) watcher();
   });
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  if (stdin !== undefined) child.stdin!.end(stdin);
-  else child.stdin!.end();
+  if (typeof stdin === 'string') child.stdin!.end(stdin);
+  else if (stdin === undefined) child.stdin!.end();
   const exited = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => {
       closed = true;
