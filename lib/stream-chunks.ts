@@ -61,7 +61,9 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger,
     try {
       payload = JSON.parse(data);
     } catch {
-      logger.warn(withoutSecret(`Failed to parse SSE line: ${data.length > 200 ? `${data.slice(0, 200)}…` : data}`, secret));
+      // Scrubbed before the cut: a token cut in two at 200 characters would no longer be found.
+      const line = withoutSecret(data, secret);
+      logger.warn(`Failed to parse SSE line: ${line.length > 200 ? `${line.slice(0, 200)}…` : line}`);
       return undefined;
     }
     if (payload !== null && typeof payload === 'object' && 'error' in payload) {

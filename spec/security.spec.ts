@@ -146,6 +146,17 @@ describe('a stream that echoes the token', () => {
     expect(JSON.stringify(calls)).not.toContain('sEcReT-sig');
   });
 
+  it('does not log the part of a long token that a cut at 200 characters leaves in the warning', async () => {
+    const longToken = `eyJhbGciOiJIUzI1NiJ9.${'c2VjcmV0LWNsYWltcw'.repeat(15)}.sEcReT-sig`;
+    expect(longToken.length).toBeGreaterThan(200);
+    ctx.gateway.route((req, reply) => reply.sse([`data: {"echo":${req.headers.authorization}\n\n`, { content: 'ok' }]));
+    const warnings: string[] = [];
+    const { client } = clientFor(ctx.gateway, { logger: { warn: (message: string) => warnings.push(message) } }, longToken);
+    const result = await record(client.chatStream$(hello));
+    expect(result.values.map((c) => c.content)).toEqual(['ok']);
+    expect(warnings).toEqual(['Failed to parse SSE line: {"echo":Bearer [redacted]']);
+  });
+
   it('does not put it in the StreamError of an error payload that quotes it', async () => {
     ctx.gateway.route((req, reply) =>
       reply.sse([{ content: 'a' }, { error: 'unauthorized_upstream', detail: `rejected ${req.headers.authorization}` }]),
