@@ -3,7 +3,7 @@
  * aborts the request (an AbortController wired to axios' `signal`), which closes the socket.
  */
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
-import { map, mergeMap, Observable } from 'rxjs';
+import { catchError, EMPTY, map, mergeMap, Observable } from 'rxjs';
 import { bodyBytes, bodyText, ResponseBody } from './body-stream';
 import {
   ConnectionError,
@@ -81,18 +81,24 @@ function post<T>(
       let toError: (text: string) => LLMProviderError;
       if (response.status !== 200) {
         toError = (text) => errorFromStatus(response.status, text, call.model, request, parseRetryAfter(response.headers['retry-after']));
-      } else if (accept === EVENT_STREAM && type !== '' && !type.includes(EVENT_STREAM)) {
+      } else if (accept === EVENT_STREAM && type !== '' && mediaType(type) !== EVENT_STREAM) {
         toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${text.slice(0, 500)}`, { status: 200, request });
       } else {
         return read(bytes, request);
       }
-      return bodyText(bytes, 64 * 1024).pipe(
+      // A body that breaks off changes nothing of what the status says: what did arrive explains it.
+      return bodyText(bytes.pipe(catchError(() => EMPTY)), 64 * 1024).pipe(
         map((text) => {
           throw toError(withoutSecret(text, call.token));
         }),
       );
     }),
   );
+}
+
+/** `type/subtype` of a Content-Type, lower-cased (media types are case-insensitive: RFC 9110 §8.3.1). */
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0].trim().toLowerCase();
 }
 
 /** The response's body as bytes; unsubscribing before its end closes the connection (see closeConnection). */

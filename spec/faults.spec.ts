@@ -13,6 +13,7 @@ import {
   StreamChunk,
   StreamError,
 } from '../lib';
+import type { RecordedRequest, Reply } from '../lib/testing';
 import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
@@ -87,6 +88,59 @@ describe('fault matrix: the stream', () => {
     expect(contents(result.values)).toEqual(['ok']);
     expect(result.error).toBeInstanceOf(ResponseValidationError);
     expect((result.error as ResponseValidationError).field).toBe('is_final');
+  });
+
+  it.each(['Text/Event-Stream', 'TEXT/EVENT-STREAM; charset=utf-8'])('an event stream whose media type is in another case (%s) streams', async (type) => {
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': type });
+      await reply.sse([chunk('hi')]);
+    });
+    const { client } = clientFor(ctx.gateway);
+    const result = await record(client.chatStream$(hello));
+    expect(result.error).toBeUndefined();
+    expect(contents(result.values)).toEqual(['hi']);
+  });
+
+  it('a media type that only contains text/event-stream is not one: StreamError not-event-stream', async () => {
+    ctx.gateway.route((_req, reply) => reply.text(200, 'data: {"content": "x"}\n\n', { 'content-type': 'application/x-text/event-stream-archive' }));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chatStream$(hello));
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error.type).toBe('not-event-stream');
+  });
+
+  /** Answers `status` with a body announced as 100 bytes, sends 10 of them, then resets the connection. */
+  const brokenErrorBody = (status: number) => async (_req: RecordedRequest, reply: Reply) => {
+    reply.head(status, { 'content-type': 'application/json', 'content-length': '100' });
+    await reply.write('{"detail":');
+    setTimeout(() => reply.drop(), 20);
+  };
+
+  it('a 503 whose body breaks off is still the 503, with what arrived of its body, not a ConnectionError', async () => {
+    ctx.gateway.route(brokenErrorBody(503));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$(hello));
+    expect(error).not.toBeInstanceOf(ConnectionError);
+    expect(error.status).toBe(503);
+    expect(error.message).toBe('Unexpected status 503: {"detail":');
+  });
+
+  it('a 404 whose body breaks off is a ModelNotFoundError, never re-sent even with retries on', async () => {
+    ctx.gateway.route(brokenErrorBody(404));
+    const { client } = clientFor(ctx.gateway, { retry: { count: 3, baseDelayMs: 1 } });
+    const error = await errorOf(client.chatStream$(hello));
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error.status).toBe(404);
+    expect(ctx.gateway.requests).toHaveLength(1);
+  });
+
+  it('a 401 whose body breaks off still gets its refresh and re-send', async () => {
+    ctx.gateway.route((req, reply) => (req.token === 'fresh' ? reply.json(200, { content: 'ok' }) : brokenErrorBody(401)(req, reply)));
+    let refreshes = 0;
+    const { client } = clientFor(ctx.gateway, { refreshToken: async () => (refreshes++, 'fresh') }, 'stale');
+    const result = await record(client.chat$(hello));
+    expect(result.error).toBeUndefined();
+    expect(refreshes).toBe(1);
   });
 
   it('200 with a JSON content type and an error body: StreamError not-event-stream with the detail', async () => {
