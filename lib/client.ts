@@ -10,6 +10,7 @@ import { LLMProviderError, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
 import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
+import { LONGEST_TIMER_MS } from './timer-limit';
 import { timeoutWhenSilent } from './idle-timeout';
 import { retryRequest, RetryPolicy, RetryRequestOptions } from './retry-request';
 import { parseStreamChunks } from './stream-chunks';
@@ -70,7 +71,7 @@ export class LlmGatewayClient implements LlmGateway {
   /** Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or a bound is not positive. */
   constructor(options: LlmGatewayClientOptions) {
     this.baseUrl = checkServerUrl(options.serverUrl);
-    this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? 120_000);
+    this.timeoutMs = Math.min(positive('timeoutMs', options.timeoutMs ?? 120_000), LONGEST_TIMER_MS);
     this.maxLineBytes = positive('maxLineBytes', options.maxLineBytes ?? 1024 * 1024);
     this.logger = options.logger ?? silentLogger;
     const { token$, refreshToken, retry } = options;

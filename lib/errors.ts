@@ -180,13 +180,16 @@ function truncate(text: string, max = 2048): string {
 }
 
 /**
- * Reads a `Retry-After` header (RFC 9110 §10.2.3): delay-seconds or an HTTP date. Returns milliseconds from
- * `now`, or undefined when absent or unreadable.
+ * Reads a `Retry-After` header (RFC 9110 §10.2.3): delay-seconds (fractional ones too, which some rate limiters
+ * send) or an HTTP date. Returns milliseconds from `now`, or undefined when absent or unreadable.
  */
 export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // An HTTP date always names its day and month. Date.parse would read "-1" or "1.5." as some day in 2001:
+  // a delay of 0.
+  if (!/[a-z]/i.test(text)) return undefined;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -8,6 +8,7 @@ import { asyncScheduler, defer, Observable, of, retry, SchedulerLike, tap, throw
 import { TokenAuth } from './auth';
 import { ClientStatus } from './client-status';
 import { AuthenticationError, ConnectionError, LLMProviderError } from './errors';
+import { LONGEST_TIMER_MS } from './timer-limit';
 
 /** How often and how patiently to re-send after a passing failure. */
 export interface RetryPolicy {
@@ -47,13 +48,14 @@ export function transientReason(error: unknown): string | undefined {
 /**
  * The wait before re-send number `attempt` (1-based): the server's `Retry-After` when it gave one, else
  * exponential backoff with "equal jitter" (half fixed, half random, so synchronized clients spread out);
- * capped by `maxDelayMs` either way.
+ * capped by `maxDelayMs` (and {@link LONGEST_TIMER_MS}) either way.
  */
 export function backoffDelayMs(attempt: number, retryAfterMs: number | undefined, policy: RetryPolicy, random: () => number): number {
   const { baseDelayMs = 500, maxDelayMs = 30_000 } = policy;
-  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, maxDelayMs);
+  const cap = Math.min(maxDelayMs, LONGEST_TIMER_MS);
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, cap);
   const exponential = baseDelayMs * 2 ** (attempt - 1);
-  return Math.min(exponential / 2 + random() * (exponential / 2), maxDelayMs);
+  return Math.min(exponential / 2 + random() * (exponential / 2), cap);
 }
 
 /** True for the 401 answer of a request (not for a failed refresh, which has no status). */

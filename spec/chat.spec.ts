@@ -179,6 +179,21 @@ describe('chat$', () => {
     expect(sent.abortedByClient).toBe(true);
   });
 
+  it('a timeoutMs beyond what a timer keeps (2^31 ms and more) means "practically never", not "after 1 ms"', async () => {
+    ctx.gateway.route(async (req, reply) => {
+      await delay(50);
+      if (req.path.endsWith('/stream')) await reply.sse([{ content: 'streamed' }]);
+      else reply.json(200, { content: 'ok' });
+    });
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 2 ** 31 });
+    const answer = await record(client.chat$(hello));
+    expect(answer.error).toBeUndefined();
+    expect(answer.values[0].content).toBe('ok');
+    const stream = await record(client.chatStream$(hello));
+    expect(stream.error).toBeUndefined();
+    expect(stream.values.map((c) => c.content)).toEqual(['streamed']);
+  });
+
   it('aborts the request when unsubscribed before the answer', async () => {
     ctx.gateway.route(() => undefined);
     const { client } = clientFor(ctx.gateway);

@@ -137,6 +137,9 @@ describe('backoff and Retry-After', () => {
     expect([1, 2, 3].map((n) => backoffDelayMs(n, undefined, policy, () => 1))).toEqual([100, 200, 400]);
     expect(backoffDelayMs(10, undefined, policy, () => 1)).toBe(1000);
     expect(backoffDelayMs(1, 250, policy, () => 1)).toBe(250);
+    // A cap beyond what a timer keeps would make the wait 1 ms.
+    expect(backoffDelayMs(40, undefined, { count: 1, maxDelayMs: Number.MAX_SAFE_INTEGER }, () => 1)).toBe(2 ** 31 - 1);
+    expect(backoffDelayMs(1, 2 ** 40, { count: 1, maxDelayMs: 2 ** 41 }, () => 1)).toBe(2 ** 31 - 1);
   });
 
   it('reads delay-seconds and HTTP dates', () => {
@@ -145,6 +148,12 @@ describe('backoff and Retry-After', () => {
     expect(parseRetryAfter('Wed, 25 Nov 2026 10:00:02 GMT', now)).toBe(2000);
     expect(parseRetryAfter('Wed, 25 Nov 2026 09:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter('1.5', now)).toBe(1500);
+    expect(parseRetryAfter('0.25', now)).toBe(250);
+    // Not an HTTP date, though Date.parse reads each as one in 2001 (a delay of 0): unreadable, so backoff applies.
+    expect(parseRetryAfter('-1', now)).toBeUndefined();
+    expect(parseRetryAfter('1.5.', now)).toBeUndefined();
+    expect(parseRetryAfter('2001', now)).toBe(2_001_000);
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });
