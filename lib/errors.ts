@@ -97,11 +97,11 @@ export class RequestTimeoutError extends LLMProviderError {
 }
 
 /** Why a stream failed after its 200: the kinds a caller may want to tell apart. */
-export type StreamErrorType = 'error-payload' | 'truncated' | 'line-too-long' | 'not-event-stream';
+export type StreamErrorType = 'error-payload' | 'truncated' | 'line-too-long' | 'event-too-long' | 'not-event-stream';
 
 /**
  * The stream broke after a 200: an `error` payload mid-stream (`detail` is its detail), the body ended without
- * `[DONE]`, a line exceeded `maxLineBytes`, or the body was not an event stream.
+ * `[DONE]`, a line or one event's data exceeded `maxLineBytes`, or the body was not an event stream.
  */
 export class StreamError extends LLMProviderError {
   override readonly name = 'StreamError';

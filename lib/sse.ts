@@ -8,6 +8,7 @@
  * spec's decoder.
  */
 import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
+import { StreamError } from './errors';
 import { createLineSplitter } from './split-lines';
 
 /**
@@ -27,7 +28,10 @@ export interface SseParserOptions {
   onEvent: (event: SseEvent) => void;
   /** Called synchronously for each `retry:` field whose value is all ASCII digits (at least one). */
   onRetry?: (ms: number) => void;
-  /** The longest line allowed, in bytes, line end excluded. Default 1 MiB. */
+  /**
+   * The longest line allowed, in bytes, line end excluded; also the most data one event may gather from its
+   * `data:` lines (counted in characters, which never outnumber the bytes). Default 1 MiB.
+   */
   maxLineBytes?: number;
 }
 
@@ -35,8 +39,9 @@ export interface SseParserOptions {
 export interface SseParser {
   /**
    * Parses the next bytes of the stream; events complete in them are handed to `onEvent` before it returns.
-   * Throws `StreamError('line-too-long')` when a line grows past `maxLineBytes`; the parser then stays failed
-   * (every later `feed()` throws the same error) until `end()`. An exception thrown by `onEvent` propagates
+   * Throws `StreamError('line-too-long')` when a line grows past `maxLineBytes`, `StreamError('event-too-long')`
+   * when an event's data does; the parser then stays failed (every later `feed()` throws the same error) until
+   * `end()`. An exception thrown by `onEvent` propagates
    * and leaves the rest of that chunk unparsed.
    */
   feed(chunk: Uint8Array): void;
@@ -70,6 +75,7 @@ export function createSseParser(options: SseParserOptions): SseParser {
   let hasData = false;
   let eventType = '';
   let lastEventId = '';
+  let failure: StreamError | undefined;
 
   // Spec, "dispatch the event": if the data buffer is empty, reset it and the event type buffer and stop;
   // else remove its one trailing LF and fire the event. The last event ID buffer is NOT reset.
@@ -87,6 +93,13 @@ export function createSseParser(options: SseParserOptions): SseParser {
 
   function appendData(value: string): void {
     if (hasData) {
+      // Not in the spec, which lets an event grow forever: a server that sends `data:` lines and never the
+      // blank line ending the event must not make us gather them without end. (A first value is a line,
+      // bounded already.)
+      if (data.length + 1 + value.length > maxLineBytes) {
+        failure = new StreamError('event-too-long', `SSE event data exceeds maxLineBytes (${maxLineBytes} characters)`);
+        throw failure;
+      }
       data += '\n' + value;
     } else {
       data = value;
@@ -182,10 +195,12 @@ export function createSseParser(options: SseParserOptions): SseParser {
 
   return {
     feed(chunk: Uint8Array): void {
+      if (failure) throw failure;
       splitter.push(chunk);
     },
     end(): void {
       splitter.reset();
+      failure = undefined;
       data = '';
       hasData = false;
       eventType = '';

@@ -41,6 +41,26 @@ describe('maxLineBytes', () => {
     expect(body.written()).toBeLessThan(SERVER_BOUND);
   });
 
+  it('fails a stream whose event gathers data lines past the bound and never ends, and closes the socket', async () => {
+    let written = 0;
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      const piece = `data: ${'x'.repeat(1018)}\n`.repeat(16); // 16 KiB of 1 KiB lines, never a blank line
+      while (!reply.aborted && written < SERVER_BOUND) {
+        await reply.write(piece);
+        written += piece.length;
+      }
+    });
+    const { client } = clientFor(ctx.gateway, { maxLineBytes: 64 * 1024 });
+    const error = await errorOf(client.chatStream$(hello));
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error.type).toBe('event-too-long');
+    const [sent] = ctx.gateway.requests;
+    await sent.closed;
+    expect(sent.abortedByClient).toBe(true);
+    expect(written).toBeLessThan(SERVER_BOUND);
+  });
+
   it('accepts lines up to the bound', async () => {
     const content = 'y'.repeat(1000);
     ctx.gateway.route((_req, reply) => reply.sse([{ content }]));

@@ -140,8 +140,9 @@ describe('createSseParser: the line bound (maxLineBytes)', () => {
   });
 
   it('a line of exactly maxLineBytes is fine, in one chunk and byte by byte, with any line end', () => {
-    const text = `${line(16)}\r\n${line(16)}\r${line(16)}\n\n`;
-    const expected = [ev(`${'x'.repeat(10)}\n${'x'.repeat(10)}\n${'x'.repeat(10)}`)];
+    // Three events: one event of three such lines would exceed the bound on its data (see below).
+    const text = `${line(16)}\r\n\r\n${line(16)}\r\r${line(16)}\n\n`;
+    const expected = [ev('x'.repeat(10)), ev('x'.repeat(10)), ev('x'.repeat(10))];
     expect(parse([text], 16).events).toEqual(expected);
     expect(parse([...text], 16).events).toEqual(expected);
   });
@@ -225,6 +226,20 @@ describe('createSseParser: the line bound (maxLineBytes)', () => {
     }
     expect(first).toBeInstanceOf(StreamError);
     expect(() => parser.feed(encoder.encode('\n\n'))).toThrow(first as Error);
+    parser.end();
+    expect(() => parser.feed(encoder.encode('data: ok\n\n'))).not.toThrow();
+  });
+
+  it("bounds one event's data too: data lines without the blank line that ends the event", () => {
+    // Each line is well under the bound; together they are not. 'abc' + LF + 'abc' ... = 4n - 1 characters.
+    const tooMuch = new StreamError('event-too-long', 'SSE event data exceeds maxLineBytes (16 characters)');
+    expect(parse(['data: abc\n'.repeat(4) + '\n'], 16).events).toEqual([ev('abc\nabc\nabc\nabc')]); // 15
+    expect(parse(['data: abcd\ndata: abcd\ndata: abcd\ndata:\n\n'], 16).events).toEqual([ev('abcd\nabcd\nabcd\n')]); // 16
+    expect(() => parse(['data: abc\n'.repeat(5) + '\n'], 16)).toThrow(tooMuch); // 19
+    expect(() => parse(['data: abc\n'.repeat(5).split('').map((c) => c)].flat(), 16)).toThrow(tooMuch); // byte by byte
+    const parser = createSseParser({ onEvent: () => undefined, maxLineBytes: 16 });
+    expect(() => parser.feed(encoder.encode('data: abc\n'.repeat(5)))).toThrow(tooMuch);
+    expect(() => parser.feed(encoder.encode('\n'))).toThrow(tooMuch); // stays failed
     parser.end();
     expect(() => parser.feed(encoder.encode('data: ok\n\n'))).not.toThrow();
   });
