@@ -3,10 +3,10 @@
  * the two cold Observables of the public API. It holds no parsing or HTTP detail of its own.
  */
 import type { AxiosInstance } from 'axios';
-import { BehaviorSubject, defer, map, Observable, Subject, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, catchError, defer, map, Observable, Subject, throwError, timeout } from 'rxjs';
 import { createTokenRefresher, RefreshToken } from './auth';
 import { ClientStatus } from './client-status';
-import { LLMProviderError, RequestTimeoutError } from './errors';
+import { attachRequest, LLMProviderError, RequestInfo, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
 import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
@@ -16,6 +16,9 @@ import { retryRequest, RetryPolicy, RetryRequestOptions } from './retry-request'
 import { parseStreamChunks } from './stream-chunks';
 import { createDefaultHttp } from './default-http';
 import { postForJson, postForStream, TransportOptions } from './transport';
+
+const CHAT_PATH = '/api/v1/llm/chat';
+const STREAM_PATH = '/api/v1/llm/chat/stream';
 
 /** How to reach the gateway and how patient to be. */
 export interface LlmGatewayClientOptions {
@@ -90,7 +93,7 @@ export class LlmGatewayClient implements LlmGateway {
    */
   chat$(request: LLMRequest): Observable<LLMResponse> {
     return defer(() => {
-      const call = this.call('/api/v1/llm/chat', request);
+      const call = this.call(CHAT_PATH, request);
       return retryRequest(
         (token) =>
           postForJson({ ...call, token }, this.transport).pipe(
@@ -98,7 +101,10 @@ export class LlmGatewayClient implements LlmGateway {
           ),
         this.retry,
       );
-    }).pipe(map((data) => toLLMResponse(data, request.model)));
+    }).pipe(
+      map((data) => toLLMResponse(data, request.model)),
+      catchError((error: unknown) => throwError(() => attachRequest(error, this.requestInfo(CHAT_PATH)))),
+    );
   }
 
   /**
@@ -108,7 +114,7 @@ export class LlmGatewayClient implements LlmGateway {
    */
   chatStream$(request: LLMRequest): Observable<StreamChunk> {
     return defer(() => {
-      const call = this.call('/api/v1/llm/chat/stream', request);
+      const call = this.call(STREAM_PATH, request);
       const { timeoutMs } = this;
       return retryRequest(
         (token) =>
@@ -118,11 +124,15 @@ export class LlmGatewayClient implements LlmGateway {
           ),
         this.retry,
       );
-    });
+    }).pipe(catchError((error: unknown) => throwError(() => attachRequest(error, this.requestInfo(STREAM_PATH)))));
   }
 
   private call(path: string, request: LLMRequest) {
     return { url: this.baseUrl + path, body: toWireRequest(request, this.timeoutMs / 1000), model: request.model };
+  }
+
+  private requestInfo(path: string): RequestInfo {
+    return { method: 'POST', url: this.baseUrl + path };
   }
 }
 

@@ -126,6 +126,20 @@ export class ResponseValidationError extends LLMProviderError {
   }
 }
 
+/**
+ * Gives an error that was made where its request was not at hand (a timeout, the stream's parser, a schema
+ * check, the request's own check) that request, and the 200 a stream or validation failure always follows.
+ * Filled in place: each such error belongs to one request and no one has seen it yet. Anything else is
+ * returned as it is.
+ */
+export function attachRequest(error: unknown, request: RequestInfo): unknown {
+  if (!(error instanceof LLMProviderError) || error.request !== undefined) return error;
+  const fields = error as { request?: RequestInfo; status?: number };
+  fields.request = request;
+  if (fields.status === undefined && (error instanceof StreamError || error instanceof ResponseValidationError)) fields.status = 200;
+  return error;
+}
+
 /** The {@link ConnectionError} of a body that broke off after its 200. */
 export function connectionLost(cause: unknown, request: RequestInfo): ConnectionError {
   const reason = cause instanceof Error ? cause.message : String(cause);

@@ -4,7 +4,7 @@
  * when the caller opted in. Never another 4xx, never once the request has emitted: a stream that has begun is
  * never replayed, so no chunk is delivered twice.
  */
-import { asyncScheduler, defer, Observable, of, retry, SchedulerLike, tap, throwError, timer } from 'rxjs';
+import { asyncScheduler, catchError, defer, Observable, of, retry, SchedulerLike, tap, throwError, timer } from 'rxjs';
 import { TokenAuth } from './auth';
 import { ClientStatus } from './client-status';
 import { AuthenticationError, ConnectionError, LLMProviderError } from './errors';
@@ -59,8 +59,16 @@ export function backoffDelayMs(attempt: number, retryAfterMs: number | undefined
 }
 
 /** True for the 401 answer of a request (not for a failed refresh, which has no status). */
-function isUnauthorized(error: unknown): boolean {
+function isUnauthorized(error: unknown): error is AuthenticationError {
   return error instanceof AuthenticationError && error.status === 401;
+}
+
+/**
+ * A failed refresh as this request's error: the 401 it could not cure (its status and request), with the
+ * refresh's reason as `cause`. The refresher's own error is shared by every request that waited on it.
+ */
+function uncured(unauthorized: AuthenticationError, failure: AuthenticationError): AuthenticationError {
+  return new AuthenticationError(failure.message, { status: 401, request: unauthorized.request, cause: failure.cause });
 }
 
 /**
@@ -94,7 +102,7 @@ export function retryRequest<T>(send: (token: string) => Observable<T>, options:
           if (isUnauthorized(error) && !refreshed) {
             refreshed = true;
             if (token$.value !== sentWith) return of(token$.value);
-            if (refresher) return refresher.refresh$(sentAt);
+            if (refresher) return refresher.refresh$(sentAt).pipe(catchError((failure: AuthenticationError) => throwError(() => uncured(error, failure))));
           }
           const reason = policy && !emitted && retries < policy.count ? transientReason(error) : undefined;
           if (!policy || reason === undefined) return throwError(() => error);

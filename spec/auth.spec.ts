@@ -68,6 +68,9 @@ describe('401 handling', () => {
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.cause).toBeInstanceOf(Error);
     expect(error.message).toMatch(/Token refresh failed/);
+    // The 401 the refresh could not cure: its status and request.
+    expect(error.status).toBe(401);
+    expect(error.request).toEqual({ method: 'POST', url: `${ctx.gateway.url}/api/v1/llm/chat` });
     expect(ctx.gateway.requests).toHaveLength(1);
   });
 
@@ -91,9 +94,12 @@ describe('401 handling', () => {
     let refreshes = 0;
     const refreshToken = () => timer(20).pipe(map(() => { refreshes++; throw new Error('refresh server down'); }));
     const { client } = clientFor(ctx.gateway, { refreshToken: refreshToken as never });
-    const results = await Promise.all(Array.from({ length: 50 }, () => record(client.chat$(hello))));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => record<unknown>(i % 2 ? client.chat$(hello) : client.chatStream$(hello))));
     expect(results.every((r) => r.error instanceof AuthenticationError)).toBe(true);
     expect(refreshes).toBe(1);
+    // One shared refresh, but each request's error is its own and names that request.
+    expect(new Set(results.map((r) => r.error)).size).toBe(50);
+    expect(results.map((r) => (r.error as AuthenticationError).request?.url.endsWith('/stream'))).toEqual(results.map((_, i) => i % 2 === 0));
   });
 
   it('re-sends a late 401 with the token a finished refresh already stored, without a second refresh', async () => {

@@ -13,6 +13,7 @@ import {
   StreamChunk,
   StreamError,
 } from '../lib';
+import type { Observable } from 'rxjs';
 import type { RecordedRequest, Reply } from '../lib/testing';
 import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
 
@@ -217,5 +218,42 @@ describe('fault matrix: /chat', () => {
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(ctx.gateway.requests).toHaveLength(2);
     expect(refreshes).toBe(1);
+  });
+});
+
+describe('every error names its request', () => {
+  const chatUrl = () => `${ctx.gateway.url}/api/v1/llm/chat`;
+  const streamUrl = () => `${ctx.gateway.url}/api/v1/llm/chat/stream`;
+
+  it('a timeout: the request, and no status', async () => {
+    ctx.gateway.route(() => undefined);
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 100 });
+    for (const [call, url] of [[client.chat$(hello), chatUrl()], [client.chatStream$(hello), streamUrl()]] as const) {
+      const error = await errorOf(call as Observable<unknown>);
+      expect(error).toBeInstanceOf(RequestTimeoutError);
+      expect(error.request).toEqual({ method: 'POST', url });
+      expect(error.status).toBeUndefined();
+    }
+  });
+
+  it('a stream error and a chunk of the wrong shape: status 200 and the request', async () => {
+    ctx.gateway.route((req, reply) =>
+      reply.sse([(req.body as { messages: Array<{ content: string }> }).messages[0].content === 'shape' ? { content: 5 } : { error: 'upstream_failed', detail: 'boom' }]),
+    );
+    const { client } = clientFor(ctx.gateway);
+    const payload = await errorOf(client.chatStream$(hello));
+    expect(payload).toBeInstanceOf(StreamError);
+    expect(payload).toMatchObject({ status: 200, request: { method: 'POST', url: streamUrl() } });
+    const shape = await errorOf(client.chatStream$({ ...hello, messages: [{ role: 'user', content: 'shape' }] }));
+    expect(shape).toBeInstanceOf(ResponseValidationError);
+    expect(shape).toMatchObject({ status: 200, request: { method: 'POST', url: streamUrl() } });
+  });
+
+  it('a /chat answer of the wrong shape: status 200 and the request, as for one that is not JSON', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 5 }));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(ResponseValidationError);
+    expect(error).toMatchObject({ status: 200, request: { method: 'POST', url: chatUrl() } });
   });
 });
