@@ -3,10 +3,10 @@
  * the two cold Observables of the public API. It holds no parsing or HTTP detail of its own.
  */
 import type { AxiosInstance } from 'axios';
-import { BehaviorSubject, catchError, defer, map, Observable, Subject, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, catchError, defer, map, MonoTypeOperatorFunction, Observable, Subject, throwError, timeout } from 'rxjs';
 import { createTokenRefresher, RefreshToken } from './auth';
 import { ClientStatus } from './client-status';
-import { attachRequest, LLMProviderError, RequestInfo, RequestTimeoutError } from './errors';
+import { attachRequest, LLMProviderError, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
 import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
@@ -103,7 +103,7 @@ export class LlmGatewayClient implements LlmGateway {
       );
     }).pipe(
       map((data) => toLLMResponse(data, request.model)),
-      catchError((error: unknown) => throwError(() => attachRequest(error, this.requestInfo(CHAT_PATH)))),
+      this.naming(CHAT_PATH),
     );
   }
 
@@ -124,27 +124,29 @@ export class LlmGatewayClient implements LlmGateway {
           ),
         this.retry,
       );
-    }).pipe(catchError((error: unknown) => throwError(() => attachRequest(error, this.requestInfo(STREAM_PATH)))));
+    }).pipe(this.naming(STREAM_PATH));
   }
 
   private call(path: string, request: LLMRequest) {
     return { url: this.baseUrl + path, body: toWireRequest(request, this.timeoutMs / 1000), model: request.model };
   }
 
-  private requestInfo(path: string): RequestInfo {
-    return { method: 'POST', url: this.baseUrl + path };
+  /** Gives an error made without its request at hand (see attachRequest) the request to `path`. */
+  private naming<T>(path: string): MonoTypeOperatorFunction<T> {
+    return catchError((error: unknown) => throwError(() => attachRequest(error, { method: 'POST', url: this.baseUrl + path })));
   }
 }
 
 function checkServerUrl(serverUrl: string): string {
-  let url: URL;
+  let protocol: string | undefined;
+  let cause: unknown;
   try {
-    url = new URL(serverUrl);
-  } catch (cause) {
-    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
+    protocol = new URL(serverUrl).protocol;
+  } catch (error) {
+    cause = error;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`);
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
   }
   return serverUrl.replace(/\/+$/, '');
 }

@@ -100,8 +100,9 @@ export class RequestTimeoutError extends LLMProviderError {
 export type StreamErrorType = 'error-payload' | 'truncated' | 'line-too-long' | 'event-too-long' | 'not-event-stream';
 
 /**
- * The stream broke after a 200: an `error` payload mid-stream (`detail` is its detail), the body ended without
- * `[DONE]`, a line or one event's data exceeded `maxLineBytes`, or the body was not an event stream.
+ * The stream broke after a 200 (`status` is 200 unless given): an `error` payload mid-stream (`detail` is its
+ * detail), the body ended without `[DONE]`, a line or one event's data exceeded `maxLineBytes`, or the body
+ * was not an event stream.
  */
 export class StreamError extends LLMProviderError {
   override readonly name = 'StreamError';
@@ -110,11 +111,14 @@ export class StreamError extends LLMProviderError {
     readonly detail: string,
     options: LLMProviderErrorOptions = {},
   ) {
-    super(type === 'error-payload' ? `Stream error: ${detail}` : detail, options);
+    super(type === 'error-payload' ? `Stream error: ${detail}` : detail, { status: 200, ...options });
   }
 }
 
-/** The server's JSON does not fit the wire schema; `field` is the path of the first offending field. */
+/**
+ * The server's JSON (always a 200's: `status` is 200 unless given) does not fit the wire schema; `field` is
+ * the path of the first offending field.
+ */
 export class ResponseValidationError extends LLMProviderError {
   override readonly name = 'ResponseValidationError';
   constructor(
@@ -122,21 +126,17 @@ export class ResponseValidationError extends LLMProviderError {
     message: string,
     options: LLMProviderErrorOptions = {},
   ) {
-    super(`Invalid response from gateway at "${field}": ${message}`, options);
+    super(`Invalid response from gateway at "${field}": ${message}`, { status: 200, ...options });
   }
 }
 
 /**
  * Gives an error that was made where its request was not at hand (a timeout, the stream's parser, a schema
- * check, the request's own check) that request, and the 200 a stream or validation failure always follows.
- * Filled in place: each such error belongs to one request and no one has seen it yet. Anything else is
- * returned as it is.
+ * check, the request's own check) that request. Filled in place: each such error belongs to one request and
+ * no one has seen it yet. Anything else is returned as it is.
  */
 export function attachRequest(error: unknown, request: RequestInfo): unknown {
-  if (!(error instanceof LLMProviderError) || error.request !== undefined) return error;
-  const fields = error as { request?: RequestInfo; status?: number };
-  fields.request = request;
-  if (fields.status === undefined && (error instanceof StreamError || error instanceof ResponseValidationError)) fields.status = 200;
+  if (error instanceof LLMProviderError && !error.request) (error as { request?: RequestInfo }).request = request;
   return error;
 }
 

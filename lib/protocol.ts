@@ -68,26 +68,31 @@ const requestSchema = z.object({
   timeout: z.number().positive().optional(),
 });
 
+// Every answer field may be absent or null (the reference reads each with `.get()` and a default); one
+// schema each, shared by every field of that type.
+const optionalString = z.string().nullish();
+const optionalNumber = z.number().nullish();
+
 const usageSchema = z.object({
-  prompt_tokens: z.number().nullish(),
-  completion_tokens: z.number().nullish(),
+  prompt_tokens: optionalNumber,
+  completion_tokens: optionalNumber,
 });
 
 const toolCallSchema = z.object({
-  id: z.string().nullish(),
-  name: z.string().nullish(),
+  id: optionalString,
+  name: optionalString,
   arguments: z.record(z.string(), z.unknown()).nullish(),
 });
 
 /** The fields a `/chat` answer and a stream payload share. */
 const answerFields = {
-  content: z.string().nullish(),
-  model: z.string().nullish(),
+  content: optionalString,
+  model: optionalString,
   usage: usageSchema.nullish(),
   tool_calls: z.array(toolCallSchema).nullish(),
 };
 
-const responseSchema = z.object({ ...answerFields, latency_ms: z.number().nullish() });
+const responseSchema = z.object({ ...answerFields, latency_ms: optionalNumber });
 
 const chunkSchema = z.object({ ...answerFields, is_final: z.boolean().nullish() });
 

@@ -45,7 +45,7 @@ export function postForJson(call: GatewayCall, options: TransportOptions): Obser
         try {
           return JSON.parse(text) as unknown;
         } catch (cause) {
-          throw new ResponseValidationError('(body)', `not JSON: ${withoutSecret(text, call.token).slice(0, 200)}`, { status: 200, request, cause });
+          throw new ResponseValidationError('(body)', `not JSON: ${withoutSecret(text, call.token).slice(0, 200)}`, { request, cause });
         }
       }),
     ),
@@ -82,7 +82,7 @@ function post<T>(
       if (response.status !== 200) {
         toError = (text) => errorFromStatus(response.status, text, call.model, request, parseRetryAfter(response.headers['retry-after']));
       } else if (accept === EVENT_STREAM && type !== '' && mediaType(type) !== EVENT_STREAM) {
-        toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${text.slice(0, 500)}`, { status: 200, request });
+        toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${text.slice(0, 500)}`, { request });
       } else {
         return read(bytes, request);
       }
