@@ -3,7 +3,7 @@
  * loopback "OpenAI" server replaying recorded-shape streams. The upstream is a second loopback gateway whose
  * handler answers `POST {base}/chat/completions`, so every upstream request is recorded too.
  */
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import { GatewayError, ModelNotFoundError, StreamError } from '../lib';
 import { startTestGateway, type GatewayHandler, type RecordedRequest, type TestGateway } from '../lib/testing';
 import { forwardToOpenAi } from '../lib/testing/openai-upstream';
@@ -186,5 +186,77 @@ describe('forwarding /chat', () => {
     subscription.unsubscribe();
     await closedSoon(sent);
     expect(sent.abortedByClient).toBe(true);
+  });
+});
+
+describe('forwarding under a slow or hostile upstream', () => {
+  /** An error status whose body starts and then never ends. */
+  const stalledErrorBody = (status: number): GatewayHandler => async (_, reply) => {
+    reply.head(status, { 'content-type': 'application/json' });
+    await reply.write('{"error": {"message": "overl');
+  };
+
+  it('the client going away while the upstream error body is still arriving closes the upstream request', async () => {
+    upstream.route(stalledErrorBody(500));
+    const subscription = client().chat$(hello).subscribe({ error: () => undefined });
+    const [sent] = await upstream.waitForRequests(1);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the gateway is reading the error body now
+    subscription.unsubscribe();
+    await closedSoon(sent);
+  });
+
+  it('closing the gateway (Ctrl-C) closes an upstream request whose error body is still arriving', async () => {
+    upstream.route(stalledErrorBody(503));
+    client().chatStream$(hello).subscribe({ error: () => undefined });
+    const [sent] = await upstream.waitForRequests(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await gateway.close();
+    await closedSoon(sent);
+  });
+
+  it("honours the request's timeout upstream: a 502 that says so, and the upstream request is closed", async () => {
+    upstream.route(() => undefined); // never answers
+    for (const call of [client().chat$({ ...hello, timeout: 0.3 }), client().chatStream$({ ...hello, timeout: 0.3 })]) {
+      const error = await errorOf(call as Observable<unknown>);
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error.detail).toBe('upstream timed out after 0.3 s');
+    }
+    await Promise.all(upstream.requests.map(closedSoon));
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('an upstream error that echoes the key reaches neither the client nor the log', async () => {
+    upstream.route((req, reply) => reply.json(401, { error: { message: `Invalid API key: ${req.token}` } }));
+    const error = await errorOf(client().chat$(hello));
+    expect(error.detail).toBe('upstream answered 401: Invalid API key: [redacted]');
+    expect(logLines.join('\n')).not.toContain('sk-upstream-key');
+    expect(logLines).toHaveLength(1);
+  });
+
+  it('credentials in the upstream URL are not named in a detail', async () => {
+    const address = new URL(upstream.url);
+    await upstream.close();
+    gateway.route(forwardToOpenAi({ url: `http://user:hunter2@${address.host}/v1` }));
+    const error = await errorOf(client().chat$(hello));
+    expect(error.detail).toBe(`upstream unreachable at http://${address.host}/v1/chat/completions (ECONNREFUSED)`);
+  });
+
+  it('keeps a stream alive while the upstream sends only tool-call fragments (a client idle timer would fire)', async () => {
+    upstream.route(async (_, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      const event = (delta: object) => reply.write(`data: ${JSON.stringify({ model: 'm', choices: [{ index: 0, delta }] })}\n\n`);
+      await event({ role: 'assistant', tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":"' } }] });
+      for (let i = 0; i < 25; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await event({ tool_calls: [{ index: 0, function: { arguments: 'x' } }] });
+      }
+      await event({ tool_calls: [{ index: 0, function: { arguments: '"}' } }] });
+      await reply.write('data: [DONE]\n\n');
+      reply.end();
+    });
+    // 2.5 s of fragments and no chunk; the client gives up after 1.5 s of silence.
+    const { client: patient } = clientFor(gateway, { timeoutMs: 1500 }, 'client-jwt');
+    const chunks = await lastValueFrom(patient.chatStream$(hello).pipe(toArray()));
+    expect(chunks.at(-1)!.toolCalls).toEqual([{ id: 'c1', name: 'f', arguments: { a: 'x'.repeat(25) } }]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { forwardToOpenAi } from '../testing/openai-upstream';
+import { withoutCredentials } from '../testing/openai-upstream-request';
 import { startTestGateway } from '../testing/test-gateway';
 import type { CliIo } from './cli-io';
 import { ExitCode, UsageError } from './exit-codes';
@@ -61,7 +62,7 @@ export async function runGateway(args: string[], io: CliIo): Promise<number> {
   if (upstream) gateway.route(forwardToOpenAi({ url: upstream, apiKey, log: (line) => io.stderr.write(`llm-gateway-rx gateway: ${line}\n`) }));
   const ttl = `${(tokenTtlMs ?? 900_000) / 1000} s`;
   io.stderr.write(
-    `llm-gateway-rx gateway on ${gateway.url}, answering from ${upstream ? `${upstream}/chat/completions` : 'the scripted model'}; ` +
+    `llm-gateway-rx gateway on ${gateway.url}, answering from ${upstream ? withoutCredentials(`${upstream}/chat/completions`) : 'the scripted model'}; ` +
       `tokens live ${ttl}. Ctrl-C stops it.\n`,
   );
   io.stdout.write(`${gateway.url}\n`);

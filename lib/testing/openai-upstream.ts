@@ -4,14 +4,16 @@
  * the answers and streamed deltas come back in this gateway's protocol, upstream failures as 502 with a detail.
  * When the gateway's client goes away, the upstream request is aborted too, so the model stops generating.
  */
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { firstValueFrom, map, Observable, switchMap, type Subscription } from 'rxjs';
+import axios from 'axios';
+import { map, switchMap, tap, throwError, timeout, type Subscription } from 'rxjs';
 import { bodyText } from '../body-stream';
-import { responseBytes } from '../transport';
 import { ConnectionError } from '../errors';
+import { withoutSecret } from '../logger';
 import { parseSseEvents } from '../sse';
+import { responseBytes } from '../transport';
+import { postUpstream, withoutCredentials, type UpstreamEndpoint } from './openai-upstream-request';
 import { translateOpenAiStream } from './openai-stream-translator';
-import { fromOpenAiResponse, openAiErrorMessage, toOpenAiRequest, UpstreamError } from './openai-wire';
+import { fromOpenAiResponse, toOpenAiRequest, UpstreamError } from './openai-wire';
 import type { RecordedRequest } from './recorded-request';
 import type { Reply } from './reply';
 import type { GatewayHandler } from './test-gateway';
@@ -29,6 +31,14 @@ export interface OpenAiUpstreamOptions {
 const CHAT_PATH = '/api/v1/llm/chat';
 const STREAM_PATH = '/api/v1/llm/chat/stream';
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/** The request's `timeout` when it has none: the reference provider's default. */
+const DEFAULT_TIMEOUT_S = 120;
+/**
+ * How long a stream may go without a byte to the client while the upstream is busy with what makes no chunk
+ * (tool-call fragments, reasoning): then a data-less event (`event: ping`), which a client's idle timer counts
+ * and its SSE parser never dispatches.
+ */
+const PING_AFTER_MS = 1000;
 
 /**
  * Builds the handler; install it with `gateway.route(forwardToOpenAi({ url }))`. Other LLM paths answer 404.
@@ -40,58 +50,76 @@ const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
  * gateway.route(forwardToOpenAi({ url: 'http://127.0.0.1:11434/v1' }));
  */
 export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler {
-  const endpoint = `${options.url.replace(/\/+$/, '')}/chat/completions`;
-  const http = axios.create({ adapter: 'http' });
+  const url = `${options.url.replace(/\/+$/, '')}/chat/completions`;
+  const endpoint: UpstreamEndpoint = { http: axios.create({ adapter: 'http' }), url, shownUrl: withoutCredentials(url), apiKey: options.apiKey };
   const log = options.log ?? (() => undefined);
-  const post = (body: object, stream: boolean) => postUpstream(http, endpoint, body, options.apiKey, stream);
+  // An upstream may echo its key in an error message: it reaches neither the client nor the log.
+  const detail = (error: unknown) => withoutSecret(detailOf(error), options.apiKey ?? '');
 
   return (req, reply) => {
     const pathname = new URL(req.path, 'http://gateway.invalid').pathname;
     const stream = pathname === STREAM_PATH;
     if (req.method !== 'POST' || (pathname !== CHAT_PATH && !stream)) return reply.json(404, { detail: 'not found' });
-    const model = String((req.body as { model?: unknown } | null)?.model ?? '');
+    const { model: asked, timeout: seconds } = (req.body ?? {}) as { model?: unknown; timeout?: unknown };
+    const model = String(asked ?? '');
+    // The request's `timeout`: seconds the gateway may spend upstream (the whole answer, or a stream's longest
+    // silence), as the reference's httpx timeout.
+    const timeoutS = typeof seconds === 'number' && seconds > 0 ? seconds : DEFAULT_TIMEOUT_S;
+    const timedOut = { with: () => throwError(() => new UpstreamError(`upstream timed out after ${timeoutS} s`)) };
     const started = performance.now();
-    const upstream = post(toOpenAiRequest(req.body, stream), stream);
+    const upstream = postUpstream(endpoint, toOpenAiRequest(req.body, stream), stream);
     const label = `${stream ? 'stream' : 'chat'} ${model}`;
     if (!stream) {
       return settle(req, log, label, (done) =>
         upstream
           .pipe(
-            switchMap((response) => bodyText(responseBytes(response, { method: 'POST', url: endpoint }), MAX_ANSWER_BYTES, () => new UpstreamError(`upstream answer exceeds ${MAX_ANSWER_BYTES} bytes`))),
+            switchMap((response) => bodyText(responseBytes(response, { method: 'POST', url: endpoint.shownUrl }), MAX_ANSWER_BYTES, () => new UpstreamError(`upstream answer exceeds ${MAX_ANSWER_BYTES} bytes`))),
+            timeout({ first: timeoutS * 1000, ...timedOut }),
             map((text) => fromOpenAiResponse(parseAnswer(text), model, Math.round(performance.now() - started))),
           )
           .subscribe({
             next: (answer) => reply.json(200, answer),
-            error: (error: unknown) => done(failWhole(reply, error, model)),
+            error: (error: unknown) => done(failWhole(reply, detail(error), error, model)),
             complete: () => done('ok'),
           }),
       );
     }
+    let headSent = false;
     let chunks = 0;
+    let lastWrite = started;
     const send = (text: string) => {
-      if (chunks++ === 0) reply.head(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      if (!headSent) reply.head(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      headSent = true;
+      lastWrite = performance.now();
       void reply.write(text);
     };
     return settle(req, log, label, (done) =>
       upstream
         .pipe(
-          switchMap((response) => responseBytes(response, { method: 'POST', url: endpoint })),
+          switchMap((response) => responseBytes(response, { method: 'POST', url: endpoint.shownUrl })),
+          timeout({ each: timeoutS * 1000, ...timedOut }),
           parseSseEvents(),
+          tap(() => {
+            if (performance.now() - lastWrite >= PING_AFTER_MS) send('event: ping\n\n');
+          }),
           map((event) => event.data),
           translateOpenAiStream(model),
         )
         .subscribe({
-          next: (chunk) => send(`data: ${JSON.stringify(chunk)}\n\n`),
+          next: (chunk) => {
+            chunks++;
+            send(`data: ${JSON.stringify(chunk)}\n\n`);
+          },
           error: (error: unknown) => {
-            if (chunks === 0) return done(failWhole(reply, error, model));
-            send(`data: ${JSON.stringify({ error: 'upstream_failed', detail: detailOf(error) })}\n\n`);
+            if (!headSent) return done(failWhole(reply, detail(error), error, model));
+            send(`data: ${JSON.stringify({ error: 'upstream_failed', detail: detail(error) })}\n\n`);
             reply.end();
-            done(`failed mid-stream: ${detailOf(error)}`);
+            done(`failed mid-stream: ${detail(error)}`);
           },
           complete: () => {
             send('data: [DONE]\n\n');
             reply.end();
-            done(`ok (${chunks - 1} chunks)`);
+            done(`ok (${chunks} chunks)`);
           },
         }),
     );
@@ -125,8 +153,7 @@ function settle(
   });
 }
 
-function failWhole(reply: Reply, error: unknown, model: string): string {
-  const detail = detailOf(error);
+function failWhole(reply: Reply, detail: string, error: unknown, model: string): string {
   const modelMissing = error instanceof UpstreamError && error.status === 404 && /model/i.test(detail);
   reply.json(modelMissing ? 404 : 502, { detail: modelMissing ? `model "${model}" not found upstream: ${detail}` : detail });
   return `failed: ${detail}`;
@@ -145,49 +172,3 @@ function parseAnswer(text: string): unknown {
     throw new UpstreamError(`upstream answer is not JSON: ${text.slice(0, 200)}`);
   }
 }
-
-/**
- * One POST upstream: emits the 200 response (body unread) and completes. Errors with {@link UpstreamError}:
- * another status (with the error body's message), a 200 stream that is not an event stream, or no connection.
- * Unsubscribing before the answer aborts the request.
- */
-function postUpstream(
-  http: AxiosInstance,
-  url: string,
-  body: object,
-  apiKey: string | undefined,
-  stream: boolean,
-): Observable<AxiosResponse> {
-  return new Observable<AxiosResponse>((subscriber) => {
-    const controller = new AbortController();
-    let answered = false;
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
-    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-    http
-      .post(url, body, { headers, responseType: 'stream', validateStatus: () => true, maxRedirects: 0, signal: controller.signal })
-      .then(
-        async (response) => {
-          answered = true;
-          const type = String(response.headers['content-type'] ?? '');
-          if (response.status === 200 && (!stream || type.includes('text/event-stream'))) {
-            subscriber.next(response);
-            subscriber.complete();
-            return;
-          }
-          const text = await firstValueFrom(bodyText(responseBytes(response, { method: 'POST', url }), 8 * 1024)).catch(() => '');
-          const what = response.status === 200 ? `200 with ${type || 'no content type'} instead of an event stream` : String(response.status);
-          subscriber.error(new UpstreamError(`upstream answered ${what}: ${openAiErrorMessage(text)}`, response.status));
-        },
-        (error: unknown) => {
-          answered = true;
-          const code = (error as { code?: string }).code;
-          const what = code === 'ECONNREFUSED' || code === 'ENOTFOUND' ? 'unreachable' : 'connection failed';
-          subscriber.error(new UpstreamError(`upstream ${what} at ${url}${code ? ` (${code})` : ''}`));
-        },
-      );
-    return () => {
-      if (!answered) controller.abort();
-    };
-  });
-}
-
