@@ -74,7 +74,8 @@ export class LlmGatewayClient implements LlmGateway {
   /** Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or a bound is not positive. */
   constructor(options: LlmGatewayClientOptions) {
     this.baseUrl = checkServerUrl(options.serverUrl);
-    this.timeoutMs = Math.min(positive('timeoutMs', options.timeoutMs ?? 120_000), LONGEST_TIMER_MS);
+    // Capped before the check, so Infinity ("never") is the longest timer there is.
+    this.timeoutMs = positive('timeoutMs', Math.min(options.timeoutMs ?? 120_000, LONGEST_TIMER_MS));
     this.maxLineBytes = positive('maxLineBytes', options.maxLineBytes ?? 1024 * 1024);
     this.logger = options.logger ?? silentLogger;
     const { token$, refreshToken, retry } = options;

@@ -186,6 +186,7 @@ describe('chat$', () => {
       else reply.json(200, { content: 'ok' });
     });
     const { client } = clientFor(ctx.gateway, { timeoutMs: 2 ** 31 });
+    expect(() => clientFor(ctx.gateway, { timeoutMs: Infinity })).not.toThrow();
     const answer = await record(client.chat$(hello));
     expect(answer.error).toBeUndefined();
     expect(answer.values[0].content).toBe('ok');

@@ -181,7 +181,7 @@ describe('construction and request checks', () => {
     },
   );
 
-  it.each([{ timeoutMs: 0 }, { timeoutMs: -1 }, { maxLineBytes: Number.NaN }])('rejects a bound that is not positive: %j', (options) => {
+  it.each([{ timeoutMs: 0 }, { timeoutMs: -1 }, { timeoutMs: Number.NaN }, { maxLineBytes: Number.NaN }])('rejects a bound that is not positive: %j', (options) => {
     expect(() => clientFor(ctx.gateway, options)).toThrow(/must be a positive number/);
   });
 });
