@@ -131,12 +131,14 @@ export class ResponseValidationError extends LLMProviderError {
 }
 
 /**
- * Gives an error that was made where its request was not at hand (a timeout, the stream's parser, a schema
- * check, the request's own check) that request. Filled in place: each such error belongs to one request and
- * no one has seen it yet. Anything else is returned as it is.
+ * Gives the errors this library makes where the request is not at hand (a timeout, the stream's parser, a
+ * schema check) that request. Filled in place: each was made for this one request and no one has seen it yet.
+ * Any other error, an app's own included (a `token$` that errored throws the same one to every request), is
+ * returned untouched.
  */
 export function attachRequest(error: unknown, request: RequestInfo): unknown {
-  if (error instanceof LLMProviderError && !error.request) (error as { request?: RequestInfo }).request = request;
+  const madeWithoutRequest = error instanceof RequestTimeoutError || error instanceof StreamError || error instanceof ResponseValidationError;
+  if (madeWithoutRequest && !error.request) (error as { request?: RequestInfo }).request = request;
   return error;
 }
 

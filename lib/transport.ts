@@ -97,7 +97,7 @@ function post<T>(
 }
 
 /** `type/subtype` of a Content-Type, lower-cased (media types are case-insensitive: RFC 9110 §8.3.1). */
-function mediaType(contentType: string): string {
+export function mediaType(contentType: string): string {
   return contentType.split(';')[0].trim().toLowerCase();
 }
 

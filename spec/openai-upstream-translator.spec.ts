@@ -130,6 +130,17 @@ describe('translateOpenAiStream over recorded-shape streams', () => {
     ]);
   });
 
+  it('one streamed call whose fragments each carry a new id (vLLM gpt-oss) stays one call', async () => {
+    const piece = (id: string, fn: object) =>
+      JSON.stringify({ model: 'm', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id, type: 'function', function: fn }] } }] });
+    const [final] = await translate(
+      [piece('call_1', { name: 'get_weather', arguments: '{"city":' }), piece('call_2', { arguments: '"Oslo"}' }), '[DONE]']
+        .map((data) => `data: ${data}\n\n`)
+        .join(''),
+    );
+    expect(final.tool_calls).toEqual([{ id: 'call_1', name: 'get_weather', arguments: { city: 'Oslo' } }]);
+  });
+
   it('an error event mid-stream fails with its message', async () => {
     expect((await failure(errorMidStream)).detail).toBe('llama_decode failed: KV cache is full');
   });

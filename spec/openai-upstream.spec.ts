@@ -259,4 +259,33 @@ describe('forwarding under a slow or hostile upstream', () => {
     const chunks = await lastValueFrom(patient.chatStream$(hello).pipe(toArray()));
     expect(chunks.at(-1)!.toolCalls).toEqual([{ id: 'c1', name: 'f', arguments: { a: 'x'.repeat(25) } }]);
   });
+
+  it('an upstream whose first event, after more than a second, is an error is still a 502 (no ping sent first)', async () => {
+    upstream.route(async (_, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      await reply.write(`data: ${JSON.stringify({ error: { message: 'model failed to load' } })}\n\n`);
+      reply.end();
+    });
+    const error = await errorOf(client().chatStream$(hello));
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error.detail).toBe('model failed to load');
+  });
+
+  it('a request timeout beyond the longest timer (3,000,000 s) does not fire at once', async () => {
+    upstream.route(async (req, reply) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if ((req.body as { stream?: boolean }).stream) await reply.sse([contentStream], { done: false });
+      else reply.json(200, { model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }] });
+    });
+    expect((await lastValueFrom(client().chat$({ ...hello, timeout: 3_000_000 }))).content).toBe('hi');
+    const chunks = await lastValueFrom(client().chatStream$({ ...hello, timeout: 3_000_000 }).pipe(toArray()));
+    expect(chunks.map((c) => c.content).join('')).toBe('Hello there, wörld!');
+  });
+
+  it('forwards an upstream stream whose media type is in another case', async () => {
+    upstream.route((_, reply) => reply.text(200, contentStream, { 'content-type': 'Text/Event-Stream; charset=utf-8' }));
+    const chunks = await lastValueFrom(client().chatStream$(hello).pipe(toArray()));
+    expect(chunks.map((c) => c.content).join('')).toBe('Hello there, wörld!');
+  });
 });

@@ -1,8 +1,8 @@
 /** The JWT must never leak: not through errors, not through logs, not to another origin. */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Observable } from 'rxjs';
-import { LLMProviderError, StreamError } from '../lib';
+import { BehaviorSubject, Observable } from 'rxjs';
+import { AuthenticationError, LLMProviderError, StreamError } from '../lib';
 import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
@@ -169,6 +169,18 @@ describe('a stream that echoes the token', () => {
     expect(error.type).toBe('error-payload');
     expect(error.detail).toBe('rejected Bearer [redacted]');
     expect(`${error.message} ${error.stack} ${JSON.stringify(error)}`).not.toContain('sEcReT-sig');
+  });
+});
+
+describe("an app's own error", () => {
+  it('is passed on as it is: a token$ that errored throws the same error to every request, never stamped', async () => {
+    const loggedOut = new AuthenticationError('session ended');
+    const token$ = new BehaviorSubject('t');
+    token$.error(loggedOut);
+    const { client } = clientFor(ctx.gateway, { token$ });
+    expect(await errorOf(client.chat$(hello))).toBe(loggedOut);
+    expect(await errorOf(client.chatStream$(hello))).toBe(loggedOut);
+    expect(loggedOut.request).toBeUndefined();
   });
 });
 

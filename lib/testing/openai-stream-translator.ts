@@ -97,8 +97,8 @@ export function translateOpenAiStream(requestModel: string): OperatorFunction<st
 
 /**
  * Folds tool-call deltas into their drafts: id and name taken once, argument fragments appended. A delta with
- * another id than the draft at its index starts a new call: Ollama sends parallel calls whole, one per chunk,
- * each with `index: 0` (older builds with no index at all).
+ * another id than the draft at its index, whose arguments are already a whole JSON object, starts a new call:
+ * Ollama sends parallel calls whole, one per chunk, each with `index: 0` (older builds with no index at all).
  */
 function collect(drafts: ToolCallDrafts, deltas: unknown[]): void {
   deltas.forEach((delta, position) => {
@@ -107,7 +107,9 @@ function collect(drafts: ToolCallDrafts, deltas: unknown[]): void {
     const index = typeof delta.index === 'number' ? delta.index : position;
     const id = typeof delta.id === 'string' ? delta.id : '';
     let draft = drafts.byIndex.get(index);
-    if (!draft || (id && draft.id && id !== draft.id)) {
+    // Another id starts another call only once the current one is whole: some servers (vLLM's gpt-oss
+    // streaming, among others) put a new id on every fragment of one call.
+    if (!draft || (id && draft.id && id !== draft.id && isWholeObject(draft.arguments))) {
       draft = { index, id: '', name: '', arguments: '' };
       drafts.all.push(draft);
       drafts.byIndex.set(index, draft);
@@ -117,6 +119,10 @@ function collect(drafts: ToolCallDrafts, deltas: unknown[]): void {
     if (typeof fn.name === 'string' && fn.name && !draft.name) draft.name = fn.name;
     if (typeof fn.arguments === 'string') draft.arguments += fn.arguments;
   });
+}
+
+function isWholeObject(json: string): boolean {
+  return isObject(parseJson(json));
 }
 
 /** The calls in index order; calls that shared an index keep their arrival order (the sort is stable). */

@@ -6,7 +6,7 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { catchError, map, Observable, of, switchMap } from 'rxjs';
 import { bodyText } from '../body-stream';
-import { responseBytes } from '../transport';
+import { mediaType, responseBytes } from '../transport';
 import { openAiErrorMessage, UpstreamError } from './openai-wire';
 
 /** Where the request goes, and what may be said of it. */
@@ -31,7 +31,7 @@ export function postUpstream({ http, url, shownUrl, apiKey }: UpstreamEndpoint, 
   return send(http, url, shownUrl, body, headers).pipe(
     switchMap((response) => {
       const type = String(response.headers['content-type'] ?? '');
-      if (response.status === 200 && (!stream || type.includes('text/event-stream'))) return of(response);
+      if (response.status === 200 && (!stream || mediaType(type) === 'text/event-stream')) return of(response);
       const what = response.status === 200 ? `200 with ${type || 'no content type'} instead of an event stream` : String(response.status);
       // Read as part of this Observable, not on the side: a body that stalls must not outlive the request.
       return bodyText(responseBytes(response, { method: 'POST', url: shownUrl }), 8 * 1024).pipe(

@@ -11,6 +11,7 @@ import { ConnectionError } from '../errors';
 import { withoutSecret } from '../logger';
 import { parseSseEvents } from '../sse';
 import { responseBytes } from '../transport';
+import { LONGEST_TIMER_MS } from '../timer-limit';
 import { postUpstream, withoutCredentials, type UpstreamEndpoint } from './openai-upstream-request';
 import { translateOpenAiStream } from './openai-stream-translator';
 import { fromOpenAiResponse, toOpenAiRequest, UpstreamError } from './openai-wire';
@@ -65,6 +66,7 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
     // The request's `timeout`: seconds the gateway may spend upstream (the whole answer, or a stream's longest
     // silence), as the reference's httpx timeout.
     const timeoutS = typeof seconds === 'number' && seconds > 0 ? seconds : DEFAULT_TIMEOUT_S;
+    const timeoutMs = Math.min(timeoutS * 1000, LONGEST_TIMER_MS);
     const timedOut = { with: () => throwError(() => new UpstreamError(`upstream timed out after ${timeoutS} s`)) };
     const started = performance.now();
     const upstream = postUpstream(endpoint, toOpenAiRequest(req.body, stream), stream);
@@ -74,7 +76,7 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
         upstream
           .pipe(
             switchMap((response) => bodyText(responseBytes(response, { method: 'POST', url: endpoint.shownUrl }), MAX_ANSWER_BYTES, () => new UpstreamError(`upstream answer exceeds ${MAX_ANSWER_BYTES} bytes`))),
-            timeout({ first: timeoutS * 1000, ...timedOut }),
+            timeout({ first: timeoutMs, ...timedOut }),
             map((text) => fromOpenAiResponse(parseAnswer(text), model, Math.round(performance.now() - started))),
           )
           .subscribe({
@@ -85,6 +87,7 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
       );
     }
     let headSent = false;
+    let ended = false;
     let chunks = 0;
     let lastWrite = started;
     const send = (text: string) => {
@@ -97,10 +100,16 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
       upstream
         .pipe(
           switchMap((response) => responseBytes(response, { method: 'POST', url: endpoint.shownUrl })),
-          timeout({ each: timeoutS * 1000, ...timedOut }),
+          timeout({ each: timeoutMs, ...timedOut }),
           parseSseEvents(),
           tap(() => {
-            if (performance.now() - lastWrite >= PING_AFTER_MS) send('event: ping\n\n');
+            // Decided once this event has been translated (synchronously, below): a ping would send the 200
+            // head, and an event that fails the stream must still be a 502, one that gives a chunk needs none.
+            if (performance.now() - lastWrite >= PING_AFTER_MS) {
+              queueMicrotask(() => {
+                if (!ended && !reply.aborted && performance.now() - lastWrite >= PING_AFTER_MS) send('event: ping\n\n');
+              });
+            }
           }),
           map((event) => event.data),
           translateOpenAiStream(model),
@@ -111,12 +120,14 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
             send(`data: ${JSON.stringify(chunk)}\n\n`);
           },
           error: (error: unknown) => {
+            ended = true;
             if (!headSent) return done(failWhole(reply, detail(error), error, model));
             send(`data: ${JSON.stringify({ error: 'upstream_failed', detail: detail(error) })}\n\n`);
             reply.end();
             done(`failed mid-stream: ${detail(error)}`);
           },
           complete: () => {
+            ended = true;
             send('data: [DONE]\n\n');
             reply.end();
             done(`ok (${chunks} chunks)`);
