@@ -196,6 +196,15 @@ it('shows a gateway error in the page', async () => {
   expect(error).toContain('upstream model overloaded');
 });
 
+it('a redirect is not followed, and the error says so (a browser reports it as an opaque status 0)', async () => {
+  await openApp({});
+  gateway.route((_req, reply) => reply.text(307, 'moved', { location: 'http://127.0.0.1:9/elsewhere' }));
+  await page.getByTestId('ask').click();
+  await waitForPhase('failed');
+  expect(await page.getByTestId('error').innerText()).toContain('answered with a redirect, which is not followed');
+  expect(streamRequests()).toHaveLength(1);
+});
+
 it('shows an error that arrives mid-stream, keeping the text already streamed', async () => {
   await openApp({});
   const chunk = (content: string) => ({ content, model: 'demo-model', tool_calls: [], usage: null, is_final: false });

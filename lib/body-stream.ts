@@ -21,8 +21,8 @@ function isWebStream(body: ResponseBody): body is ReadableStream<Uint8Array> {
  * and calls `cancel` (which destroys the request: a wrapped body's destroy may not reach the socket).
  */
 export function bodyBytes(body: ResponseBody | string | null | undefined, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
-  // No body at all: what the fetch adapter gives for a 204 or 304, and in a browser for any 3xx (a manual
-  // redirect is an opaque response). An empty body, so the status is mapped as usual.
+  // No body at all: what the fetch adapter gives for a 204 or 304, and in a browser for a redirect (a manual
+  // redirect is an opaque response, status 0). An empty body, so the status is mapped as usual.
   if (body == null) return of(new Uint8Array(0));
   // An adapter that buffers (XHR, whatever responseType was asked) hands over the whole body as text: it is
   // read all the same, only not as it arrives.

@@ -7,11 +7,19 @@ import axios, { AxiosInstance } from 'axios';
 
 /**
  * Node keeps axios' http adapter (no fetch/undici layer between us and the socket); everywhere else the fetch
- * adapter, the only axios adapter that streams a body in a browser (XHR buffers it whole).
+ * adapter, the only axios adapter that streams a body in a browser (XHR buffers it whole). Node with axios'
+ * browser build, which has no http adapter (Jest + jsdom resolves packages with the `browser` condition), gets
+ * fetch, else XHR (jsdom has no fetch; the body is then read at its end).
  */
-function defaultAdapter(): 'http' | 'fetch' {
+function defaultAdapter(): 'http' | 'fetch' | Array<'fetch' | 'xhr'> {
   const node = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  return node ? 'http' : 'fetch';
+  if (!node) return 'fetch';
+  try {
+    axios.getAdapter('http');
+    return 'http';
+  } catch {
+    return ['fetch', 'xhr'];
+  }
 }
 
 /**

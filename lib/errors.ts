@@ -186,6 +186,13 @@ export function errorFromStatus(
       return new ModelNotFoundError(model, options);
     case 502:
       return new GatewayError(truncate(errorDetail(body)), options);
+    case 0:
+      // What a browser's fetch reports for a redirect it was told not to follow (`redirect: 'manual'`): an
+      // opaque response, no status, no headers, no body.
+      return new LLMProviderError(
+        'The gateway answered with a redirect, which is not followed (the Authorization header must not leave its origin): use the final URL as serverUrl',
+        options,
+      );
     default:
       return new LLMProviderError(`Unexpected status ${status}: ${truncate(body)}`, options);
   }

@@ -68,7 +68,7 @@ describe('bodyBytes over a ReadableStream', () => {
   });
 });
 
-describe('a status without a body (the fetch adapter gives null: 204, 304, and any 3xx in a browser)', () => {
+describe('a status without a body (the fetch adapter gives null: 204, 304, and a redirect in a browser, status 0)', () => {
   it.each(['chat$', 'chatStream$'] as const)('%s maps it like any other status', async (method) => {
     ctx.gateway.route((_req, reply) => reply.text(204, ''));
     const { client } = clientFor(ctx.gateway, { axios: fetchAxios() });
