@@ -36,7 +36,9 @@ export function runTool(tools: Tools, call: ToolCall, step: number): Observable<
     const error = new UnknownToolError(call.name, Object.keys(tools));
     return of({ call, content: toolErrorText(error), error });
   }
-  return withAbortSignal((signal) => tool(call.arguments, { call, step, signal })).pipe(
+  // A copy: a tool that fills in a default or deletes a key must not rewrite what the model asked for (the
+  // `turn` and `tool-call` events, the assistant message of the next request).
+  return withAbortSignal((signal) => tool(structuredClone(call.arguments), { call, step, signal })).pipe(
     takeLast(1),
     defaultIfEmpty(undefined),
     map((value): ToolResult => ({ call, content: toolValueText(value) })),

@@ -21,7 +21,7 @@ export interface RunToolsOptions {
   toMessages?: ToolMessages;
   /** Use `chatStream$` and emit `text` events as each turn's text arrives. Default false (`chat$`). */
   stream?: boolean;
-  /** Most tools of one turn running at once. Default: all of them. */
+  /** Most tools of one turn running at once: a positive integer, or `Infinity` (the default: all of them). */
   concurrency?: number;
 }
 
@@ -54,7 +54,7 @@ export type ToolLoopEvent =
  * running tools (their Observables unsubscribed, their `signal` aborted).
  *
  * @example
- * // events: -t-(cc)--r--r-t-a|   turn, two tool calls, two results, text (stream), answer
+ * // events: -(tcc)--r--r-t-a|   turn and its two tool calls, two results, text (stream), answer
  * runTools$(client, { model: 'm', messages, tools: definitions }, {
  *   get_weather: ({ city }, { signal }) => fetch(`/weather?city=${city}`, { signal }).then((r) => r.json()),
  * }).pipe(filter((event) => event.type === 'answer'))
@@ -63,7 +63,8 @@ export type ToolLoopEvent =
 export function runTools$(gateway: LlmGateway, request: LLMRequest, tools: Tools, options: RunToolsOptions = {}): Observable<ToolLoopEvent> {
   return defer(() => {
     const maxSteps = positiveInteger('maxSteps', options.maxSteps ?? 8);
-    const concurrency = options.concurrency === undefined ? Infinity : positiveInteger('concurrency', options.concurrency);
+    const { concurrency = Infinity } = options;
+    if (concurrency !== Infinity) positiveInteger('concurrency', concurrency);
     const toMessages = options.toMessages ?? openAiToolMessages;
 
     const step = (n: number, messages: ChatMessage[]): Observable<ToolLoopEvent> => {

@@ -45,5 +45,11 @@ export function toolValueText(value: unknown): string {
 
 /** The text the model reads for a failed tool: enough to recover (retry with other arguments, apologise). */
 export function toolErrorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : `Error: ${String(error)}`;
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : `Error: ${String(error)}`;
+  } catch {
+    // Thrown values that cannot become text (no prototype, a throwing getter or toString) still must not
+    // fail the run.
+    return `Error: ${Object.prototype.toString.call(error)}`;
+  }
 }

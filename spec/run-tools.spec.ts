@@ -196,7 +196,45 @@ describe('runTools$', () => {
   it('refuses a maxSteps that is not a positive integer, before sending anything', async () => {
     const { client } = clientFor(ctx.gateway);
     expect((await errorOf(runTools$(client, question, tools, { maxSteps: 0 }))).message).toBe('maxSteps must be a positive integer, got 0');
+    expect((await errorOf(runTools$(client, question, tools, { concurrency: 1.5 }))).message).toBe('concurrency must be a positive integer, got 1.5');
     expect(ctx.gateway.requests).toHaveLength(0);
+  });
+
+  it('takes concurrency: Infinity, its default, when it is spelled out', async () => {
+    ctx.gateway.route(scriptedTurns([{ toolCalls: [weatherCall] }, { content: 'done' }]));
+    const { client } = clientFor(ctx.gateway);
+    const result = await record(runTools$(client, question, tools, { concurrency: Infinity }));
+    expect(result.error).toBeUndefined();
+    expect(brief(result.values).at(-1)).toBe('2:answer');
+  });
+
+  it('a tool that changes its arguments does not rewrite what the model asked for', async () => {
+    ctx.gateway.route(scriptedTurns([{ toolCalls: [weatherCall] }, { content: 'done' }]));
+    const { client } = clientFor(ctx.gateway);
+    const editing: Tools = {
+      get_weather: (args) => {
+        args.units ??= 'metric'; // a default filled in place
+        delete args.city;
+        return 'sunny';
+      },
+    };
+    const result = await record(runTools$(client, question, editing));
+    expect(result.values[0]).toMatchObject({ type: 'turn', response: { toolCalls: [{ arguments: { city: 'Paris' } }] } });
+    const assistant = sentMessages(1)[1] as unknown as { tool_calls: Array<{ function: { arguments: string } }> };
+    expect(assistant.tool_calls[0].function.arguments).toBe('{"city":"Paris"}');
+  });
+
+  it('a tool that throws what cannot become text (no prototype) still gives a tool result, not a failed run', async () => {
+    ctx.gateway.route(scriptedTurns([{ toolCalls: [weatherCall] }, { content: 'done' }]));
+    const { client } = clientFor(ctx.gateway);
+    const throwing: Tools = {
+      get_weather: () => {
+        throw Object.assign(Object.create(null), { code: 'E_BAD' });
+      },
+    };
+    const result = await record(runTools$(client, question, throwing));
+    expect(result.error).toBeUndefined();
+    expect(sentMessages(1).at(-1)).toEqual({ role: 'tool', tool_call_id: 'c1', content: 'Error: [object Object]' });
   });
 });
 

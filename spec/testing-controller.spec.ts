@@ -1,5 +1,5 @@
 /** The fake gateway and its testing controller: imperative answers, marbles, and what verify() catches. */
-import { map, Observable, switchMap } from 'rxjs';
+import { BehaviorSubject, firstValueFrom, map, Observable, of, switchMap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { accumulate, GatewayError, LlmGateway, LLMResponse, runTools$, textSoFar, ToolLoopEvent } from '../lib';
 import {
@@ -123,6 +123,21 @@ describe('LlmGatewayTestingController, imperatively', () => {
     llm.gateway.chat$(ask('cats again')).subscribe();
     llm.expectOne({ lastMessage: cats }).flush('purr');
     llm.verify();
+  });
+
+  it('respondWith: a source that emits at once is unsubscribed when the caller leaves on that value', async () => {
+    const state = new BehaviorSubject<string>('first');
+    llm.whenRequested({}, (req) => req.respondWith(state));
+    expect((await firstValueFrom(llm.gateway.chatStream$(ask('x')))).content).toBe('first');
+    const [req] = llm.requests;
+    expect(req.cancelled).toBe(true);
+    expect(state.observed).toBe(false);
+    state.complete();
+    expect(req.cancelled).toBe(true); // not turned into 'answered' by the source it left
+    const other = new LlmGatewayTestingController(); // (the first one's responder answers every request)
+    other.whenRequested({}, (r) => r.respondWith(of('a', 'b')));
+    await firstValueFrom(other.gateway.chatStream$(ask('y')));
+    expect(other.requests[0].cancelled).toBe(true);
   });
 
   it('refuses to answer twice, and refuses emit on a chat request', () => {

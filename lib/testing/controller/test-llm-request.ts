@@ -95,14 +95,22 @@ export class TestLlmRequest {
     this.state = 'answering';
     const asFields = (value: Partial<LLMResponse> | Partial<StreamChunk> | string) =>
       typeof value === 'string' ? { content: value } : value;
-    this.source = from(source).subscribe({
-      next: (value) => {
-        if (this.kind === 'chat') this.chatSubscriber().next(this.toResponse(asFields(value)));
-        else this.streamSubscriber().next(this.toChunk(asFields(value)));
-      },
-      error: (error: unknown) => this.finish().error(error),
-      complete: () => this.finish().complete(),
-    });
+    // Held before subscribing: a source that emits at once may see the caller leave on that value (take(1),
+    // firstValueFrom), and the cancel must reach it; adding to a closed Subscription unsubscribes at once.
+    const answering = new Subscription();
+    this.source = answering;
+    const stillAnswering = () => this.state === 'answering';
+    answering.add(
+      from(source).subscribe({
+        next: (value) => {
+          if (!stillAnswering()) return;
+          if (this.kind === 'chat') this.chatSubscriber().next(this.toResponse(asFields(value)));
+          else this.streamSubscriber().next(this.toChunk(asFields(value)));
+        },
+        error: (error: unknown) => stillAnswering() && this.finish().error(error),
+        complete: () => stillAnswering() && this.finish().complete(),
+      }),
+    );
   }
 
   private claim(action: string): void {
