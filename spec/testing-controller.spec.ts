@@ -138,6 +138,14 @@ describe('LlmGatewayTestingController, imperatively', () => {
     other.whenRequested({}, (r) => r.respondWith(of('a', 'b')));
     await firstValueFrom(other.gateway.chatStream$(ask('y')));
     expect(other.requests[0].cancelled).toBe(true);
+    let pulled = 0;
+    function* endless() {
+      for (;;) yield `c${pulled++}`;
+    }
+    const third = new LlmGatewayTestingController();
+    third.whenRequested({}, (r) => r.respondWith(endless()));
+    expect((await firstValueFrom(third.gateway.chatStream$(ask('z')))).content).toBe('c0');
+    expect(pulled).toBeLessThanOrEqual(2); // stopped, not read forever
   });
 
   it('refuses to answer twice, and refuses emit on a chat request', () => {

@@ -3,7 +3,7 @@
  * way the real gateway would (a whole response, chunk by chunk, an error), or with any Observable (marbles).
  * Browser-safe: rxjs and types only.
  */
-import { from, Observable, ObservableInput, Subscriber, Subscription } from 'rxjs';
+import { from, Observable, ObservableInput, Subscriber, Subscription, takeWhile } from 'rxjs';
 import type { LLMRequest, LLMResponse, StreamChunk } from '../../protocol';
 
 /** Which method made the request: `chat$` or `chatStream$`. */
@@ -101,7 +101,9 @@ export class TestLlmRequest {
     this.source = answering;
     const stillAnswering = () => this.state === 'answering';
     answering.add(
-      from(source).subscribe({
+      // takeWhile: a synchronous source (an array, a generator) would otherwise be read to its end, inside
+      // this very subscribe, after the caller left.
+      from(source).pipe(takeWhile(() => !answering.closed)).subscribe({
         next: (value) => {
           if (!stillAnswering()) return;
           if (this.kind === 'chat') this.chatSubscriber().next(this.toResponse(asFields(value)));
