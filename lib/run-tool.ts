@@ -4,10 +4,11 @@
  * gets a result to read. Unsubscribing tears the tool down: its Observable is unsubscribed and its
  * `signal` aborted, which is how a Promise-returning tool (a `fetch`) can stop too.
  */
-import { catchError, defaultIfEmpty, from, isObservable, map, Observable, ObservableInput, of, takeLast, throwError } from 'rxjs';
+import { catchError, defaultIfEmpty, isObservable, map, Observable, ObservableInput, of, takeLast, throwError } from 'rxjs';
 import type { ToolCall } from './protocol';
 import { UnknownToolError } from './tool-loop-errors';
 import { toolErrorText, ToolResult, toolValueText } from './tool-messages';
+import { withAbortSignal } from './with-abort-signal';
 
 /** What a tool is told besides its arguments. */
 export interface ToolContext {
@@ -38,35 +39,12 @@ export function runTool(tools: Tools, call: ToolCall, step: number): Observable<
   }
   // A copy: a tool that fills in a default or deletes a key must not rewrite what the model asked for (the
   // `turn` and `tool-call` events, the assistant message of the next request).
-  return withAbortSignal((signal) => tool(structuredClone(call.arguments), { call, step, signal })).pipe(
+  return withAbortSignal((signal) => asObservableInput(() => tool(structuredClone(call.arguments), { call, step, signal }))).pipe(
     takeLast(1),
     defaultIfEmpty(undefined),
     map((value): ToolResult => ({ call, content: toolValueText(value) })),
     catchError((error: unknown) => of({ call, content: toolErrorText(error), error })),
   );
-}
-
-/** Calls `start` on subscribe with a signal that aborts if the subscription ends before the output did. */
-function withAbortSignal(start: (signal: AbortSignal) => unknown): Observable<unknown> {
-  return new Observable<unknown>((subscriber) => {
-    const controller = new AbortController();
-    let settled = false;
-    const subscription = from(asObservableInput(() => start(controller.signal))).subscribe({
-      next: (value) => subscriber.next(value),
-      error: (error: unknown) => {
-        settled = true;
-        subscriber.error(error);
-      },
-      complete: () => {
-        settled = true;
-        subscriber.complete();
-      },
-    });
-    return () => {
-      subscription.unsubscribe();
-      if (!settled) controller.abort();
-    };
-  });
 }
 
 /** The tool's output as something `from` takes; a plain value (even a string or an array) is ONE value. */

@@ -4,9 +4,10 @@
  * point, the error body's read included, closes the upstream connection.
  */
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { catchError, map, Observable, of, switchMap } from 'rxjs';
+import { catchError, map, Observable, of, switchMap, throwError } from 'rxjs';
 import { bodyText } from '../body-stream';
 import { mediaType, responseBytes } from '../transport';
+import { withAbortSignal } from '../with-abort-signal';
 import { openAiErrorMessage, UpstreamError } from './openai-wire';
 
 /** Where the request goes, and what may be said of it. */
@@ -45,27 +46,14 @@ export function postUpstream({ http, url, shownUrl, apiKey }: UpstreamEndpoint, 
 }
 
 function send(http: AxiosInstance, url: string, shownUrl: string, body: object, headers: Record<string, string>): Observable<AxiosResponse> {
-  return new Observable<AxiosResponse>((subscriber) => {
-    const controller = new AbortController();
-    let answered = false;
-    http.post(url, body, { headers, responseType: 'stream', validateStatus: () => true, maxRedirects: 0, signal: controller.signal }).then(
-      (response) => {
-        answered = true;
-        subscriber.next(response);
-        subscriber.complete();
-      },
-      (error: unknown) => {
-        answered = true;
-        const code = (error as { code?: string }).code;
-        const what = code === 'ECONNREFUSED' || code === 'ENOTFOUND' ? 'unreachable' : 'connection failed';
-        subscriber.error(new UpstreamError(`upstream ${what} at ${shownUrl}${code ? ` (${code})` : ''}`));
-      },
-    );
-    // Once answered, the body owns the connection: responseBytes destroys it when unsubscribed.
-    return () => {
-      if (!answered) controller.abort();
-    };
-  });
+  // Aborted only while unanswered: once answered, the body owns the connection (responseBytes destroys it).
+  return withAbortSignal((signal) => http.post(url, body, { headers, responseType: 'stream', validateStatus: () => true, maxRedirects: 0, signal })).pipe(
+    catchError((error: unknown) => {
+      const code = (error as { code?: string }).code;
+      const what = code === 'ECONNREFUSED' || code === 'ENOTFOUND' ? 'unreachable' : 'connection failed';
+      return throwError(() => new UpstreamError(`upstream ${what} at ${shownUrl}${code ? ` (${code})` : ''}`));
+    }),
+  );
 }
 
 /** `url` without its user name and password. */
