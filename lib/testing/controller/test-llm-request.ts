@@ -97,20 +97,20 @@ export class TestLlmRequest {
       typeof value === 'string' ? { content: value } : value;
     // Held before subscribing: a source that emits at once may see the caller leave on that value (take(1),
     // firstValueFrom), and the cancel must reach it; adding to a closed Subscription unsubscribes at once.
+    // The caller leaving unsubscribes it (see the constructor); its source's end must not answer then.
     const answering = new Subscription();
     this.source = answering;
-    const stillAnswering = () => this.state === 'answering';
+    const callerStayed = () => !answering.closed;
     answering.add(
       // takeWhile: a synchronous source (an array, a generator) would otherwise be read to its end, inside
       // this very subscribe, after the caller left.
-      from(source).pipe(takeWhile(() => !answering.closed)).subscribe({
+      from(source).pipe(takeWhile(callerStayed)).subscribe({
         next: (value) => {
-          if (!stillAnswering()) return;
           if (this.kind === 'chat') this.chatSubscriber().next(this.toResponse(asFields(value)));
           else this.streamSubscriber().next(this.toChunk(asFields(value)));
         },
-        error: (error: unknown) => stillAnswering() && this.finish().error(error),
-        complete: () => stillAnswering() && this.finish().complete(),
+        error: (error: unknown) => callerStayed() && this.finish().error(error),
+        complete: () => callerStayed() && this.finish().complete(),
       }),
     );
   }
