@@ -4,7 +4,7 @@
  */
 import { BehaviorSubject, catchError, defer, first, from, Observable, ReplaySubject, share, tap, throwError, timeout } from 'rxjs';
 import { ClientStatus } from './client-status';
-import { AuthenticationError, RequestTimeoutError } from './errors';
+import { AuthenticationError, messageOf, RequestTimeoutError } from './errors';
 import { Logger } from './logger';
 
 /** Gets a new JWT: an Observable (its first value counts) or a Promise. */
@@ -52,7 +52,7 @@ export function createTokenRefresher(
       if (typeof token !== 'string' || token === '') throw new TypeError('refreshToken gave no token');
     }),
     catchError((cause: unknown) => {
-      const reason = cause instanceof Error ? cause.message : String(cause);
+      const reason = messageOf(cause);
       logger.warn(`Token refresh failed: ${reason}`);
       return throwError(() => new AuthenticationError(`Token refresh failed: ${reason}`, { cause }));
     }),

@@ -142,10 +142,14 @@ export function attachRequest(error: unknown, request: RequestInfo): unknown {
   return error;
 }
 
+/** The message of anything thrown: an Error's `message`, else the value as text. */
+export function messageOf(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown);
+}
+
 /** The {@link ConnectionError} of a body that broke off after its 200. */
 export function connectionLost(cause: unknown, request: RequestInfo): ConnectionError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new ConnectionError(`Connection lost mid-response: ${reason}`, { cause, request, status: 200 });
+  return new ConnectionError(`Connection lost mid-response: ${messageOf(cause)}`, { cause, request, status: 200 });
 }
 
 /** Extracts the human-readable detail of an error body as the reference does: `detail`, else `error`, else the text. */

@@ -7,7 +7,7 @@
 import axios from 'axios';
 import { map, switchMap, tap, throwError, timeout, type Subscription } from 'rxjs';
 import { bodyText } from '../body-stream';
-import { ConnectionError } from '../errors';
+import { ConnectionError, messageOf } from '../errors';
 import { withoutSecret } from '../logger';
 import { parseSseEvents } from '../sse';
 import { responseBytes } from '../transport';
@@ -173,7 +173,7 @@ function failWhole(reply: Reply, detail: string, error: unknown, model: string):
 function detailOf(error: unknown): string {
   if (error instanceof UpstreamError) return error.detail;
   if (error instanceof ConnectionError) return `upstream connection lost: ${error.message}`;
-  return `upstream failed: ${error instanceof Error ? error.message : String(error)}`;
+  return `upstream failed: ${messageOf(error)}`;
 }
 
 function parseAnswer(text: string): unknown {

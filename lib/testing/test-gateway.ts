@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { messageOf } from '../errors';
 import { DevTokenAuthority, type DevAuthOptions } from './dev-tokens';
 import { recordRequest, type RecordedRequest } from './recorded-request';
 import { ScriptedReply, type Reply } from './reply';
@@ -163,7 +164,7 @@ class LoopbackGateway implements TestGateway {
     try {
       await this.dispatch(record, reply);
     } catch (error) {
-      if (!res.headersSent) reply.json(500, { detail: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) reply.json(500, { detail: messageOf(error) });
       else reply.drop();
     }
   }
