@@ -41,8 +41,7 @@ export interface SseParser {
    * Parses the next bytes of the stream; events complete in them are handed to `onEvent` before it returns.
    * Throws `StreamError('line-too-long')` when a line grows past `maxLineBytes`, `StreamError('event-too-long')`
    * when an event's data does; the parser then stays failed (every later `feed()` throws the same error) until
-   * `end()`. An exception thrown by `onEvent` propagates
-   * and leaves the rest of that chunk unparsed.
+   * `end()`. An exception thrown by `onEvent` propagates and leaves the rest of that chunk unparsed.
    */
   feed(chunk: Uint8Array): void;
   /**

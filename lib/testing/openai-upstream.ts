@@ -4,7 +4,7 @@
  * the answers and streamed deltas come back in this gateway's protocol, upstream failures as 502 with a detail.
  * When the gateway's client goes away, the upstream request is aborted too, so the model stops generating.
  */
-import axios from 'axios';
+import axios, { type AxiosResponse } from 'axios';
 import { map, switchMap, tap, throwError, timeout, type Subscription } from 'rxjs';
 import { bodyText } from '../body-stream';
 import { ConnectionError, messageOf } from '../errors';
@@ -53,6 +53,7 @@ const PING_AFTER_MS = 1000;
 export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler {
   const url = `${options.url.replace(/\/+$/, '')}/chat/completions`;
   const endpoint: UpstreamEndpoint = { http: axios.create({ adapter: 'http' }), url, shownUrl: withoutCredentials(url), apiKey: options.apiKey };
+  const bodyOf = (response: AxiosResponse) => responseBytes(response, { method: 'POST', url: endpoint.shownUrl });
   const log = options.log ?? (() => undefined);
   // An upstream may echo its key in an error message: it reaches neither the client nor the log.
   const detail = (error: unknown) => withoutSecret(detailOf(error), options.apiKey ?? '');
@@ -75,7 +76,7 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
       return settle(req, log, label, (done) =>
         upstream
           .pipe(
-            switchMap((response) => bodyText(responseBytes(response, { method: 'POST', url: endpoint.shownUrl }), MAX_ANSWER_BYTES, () => new UpstreamError(`upstream answer exceeds ${MAX_ANSWER_BYTES} bytes`))),
+            switchMap((response) => bodyText(bodyOf(response), MAX_ANSWER_BYTES, () => new UpstreamError(`upstream answer exceeds ${MAX_ANSWER_BYTES} bytes`))),
             timeout({ first: timeoutMs, ...timedOut }),
             map((text) => fromOpenAiResponse(parseAnswer(text), model, Math.round(performance.now() - started))),
           )
@@ -99,7 +100,7 @@ export function forwardToOpenAi(options: OpenAiUpstreamOptions): GatewayHandler 
     return settle(req, log, label, (done) =>
       upstream
         .pipe(
-          switchMap((response) => responseBytes(response, { method: 'POST', url: endpoint.shownUrl })),
+          switchMap(bodyOf),
           timeout({ each: timeoutMs, ...timedOut }),
           parseSseEvents(),
           tap(() => {
