@@ -11,7 +11,6 @@ import { LlmGateway } from './gateway';
 import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
 import { LONGEST_TIMER_MS } from './timer-limit';
-import { timeoutWhenSilent } from './idle-timeout';
 import { retryRequest, RetryPolicy, RetryRequestOptions } from './retry-request';
 import { parseStreamChunks } from './stream-chunks';
 import { createDefaultHttp } from './default-http';
@@ -120,8 +119,7 @@ export class LlmGatewayClient implements LlmGateway {
       return retryRequest(
         (token) =>
           postForStream({ ...call, token }, this.transport).pipe(
-            timeoutWhenSilent(timeoutMs),
-            parseStreamChunks({ maxLineBytes: this.maxLineBytes, model: request.model, logger: this.logger, secret: token }),
+            parseStreamChunks({ maxLineBytes: this.maxLineBytes, idleTimeoutMs: timeoutMs, model: request.model, logger: this.logger, secret: token }),
           ),
         this.retry,
       );

@@ -23,17 +23,20 @@ export type LinesHandler = (text: string) => void;
 export interface LineSplitter {
   /**
    * Hands the whole lines that `chunk` completes to the handler, synchronously, keeping the unterminated
-   * tail for the next chunk. Throws a `StreamError` of type `'line-too-long'` as soon as a line is known to
-   * exceed the bound (the lines before it are handed on first; no byte past the bound is ever kept); after
-   * that every call throws the same error until `reset()`.
+   * tail for the next chunk. Returns whether that tail holds part of a line that is not a comment (its first
+   * character is not ':'): with the handler's view of the whole lines, what tells an idle timer that a slow
+   * server is still sending an event. Throws a `StreamError` of type `'line-too-long'` as soon as a line is
+   * known to exceed the bound (the lines before it are handed on first; no byte past the bound is ever kept);
+   * after that every call throws the same error until `reset()`.
    */
-  push(chunk: Uint8Array): void;
+  push(chunk: Uint8Array): boolean;
   /** Forgets the partial line and all state: the next byte is the first of a new stream. */
   reset(): void;
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
+const COLON = 0x3a;
 const STREAMING = { stream: true };
 
 /**
@@ -64,9 +67,9 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
     if (lines !== '') onLines(lines);
   }
 
-  function push(chunk: Uint8Array): void {
+  function push(chunk: Uint8Array): boolean {
     if (failure) throw failure;
-    if (chunk.length === 0) return;
+    if (chunk.length === 0) return false;
     const lastEnd = lastLineEnd(chunk);
     if (lastEnd < 0) {
       // No line end: all of it continues the pending line.
@@ -74,7 +77,7 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
       pendingBytes += chunk.length;
       if (pendingBytes > maxLineBytes) fail();
       pending += decoder.decode(chunk, STREAMING);
-      return;
+      return tailIsContent();
     }
     // Only when the pending line and the whole lines together are longer than the bound can one of them be:
     // then find it on the bytes, and hand on the lines before it only.
@@ -91,6 +94,15 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
     pending = cut === text.length ? '' : text.slice(cut);
     pendingBytes = chunk.length - lastEnd - 1;
     if (pendingBytes > maxLineBytes) fail();
+    return tailIsContent();
+  }
+
+  /**
+   * Whether the unterminated line has bytes and is not a comment. With no text yet, every byte is held by the
+   * decoder (part of a multi-byte character), so not a ':'.
+   */
+  function tailIsContent(): boolean {
+    return pendingBytes > 0 && pending.charCodeAt(0) !== COLON;
   }
 
   function reset(): void {

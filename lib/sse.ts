@@ -39,11 +39,12 @@ export interface SseParserOptions {
 export interface SseParser {
   /**
    * Parses the next bytes of the stream; events complete in them are handed to `onEvent` before it returns.
-   * Throws `StreamError('line-too-long')` when a line grows past `maxLineBytes`, `StreamError('event-too-long')`
+   * Returns whether the bytes carried SSE content, i.e. any part of a line that is neither blank nor a comment:
+   * what an idle timer counts as life (a stream of `: keep-alive` comments is silent). Throws `StreamError('line-too-long')` when a line grows past `maxLineBytes`, `StreamError('event-too-long')`
    * when an event's data does; the parser then stays failed (every later `feed()` throws the same error) until
    * `end()`. An exception thrown by `onEvent` propagates and leaves the rest of that chunk unparsed.
    */
-  feed(chunk: Uint8Array): void;
+  feed(chunk: Uint8Array): boolean;
   /**
    * The stream ended. As the spec says, a pending incomplete event (no blank line before the end) and an
    * unterminated last line are discarded, not dispatched. The parser is then fresh for a new stream.
@@ -75,6 +76,8 @@ export function createSseParser(options: SseParserOptions): SseParser {
   let eventType = '';
   let lastEventId = '';
   let failure: StreamError | undefined;
+  // Whether the lines handed over by the current feed() held a field (a line neither blank nor a comment).
+  let sawField = false;
 
   // Spec, "dispatch the event": if the data buffer is empty, reset it and the event type buffer and stop;
   // else remove its one trailing LF and fire the event. The last event ID buffer is NOT reset.
@@ -149,8 +152,10 @@ export function createSseParser(options: SseParserOptions): SseParser {
         text.charCodeAt(start + 2) === LETTER_T &&
         text.charCodeAt(start + 3) === LETTER_A
       ) {
+        sawField = true;
         appendData(text.slice(text.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end));
       } else if (first !== COLON) {
+        sawField = true;
         processField(text, start, end); // (a line starting with a colon is a comment)
       }
       start = next;
@@ -193,9 +198,10 @@ export function createSseParser(options: SseParserOptions): SseParser {
   const splitter = createLineSplitter(onLines, maxLineBytes);
 
   return {
-    feed(chunk: Uint8Array): void {
+    feed(chunk: Uint8Array): boolean {
       if (failure) throw failure;
-      splitter.push(chunk);
+      sawField = false;
+      return splitter.push(chunk) || sawField;
     },
     end(): void {
       splitter.reset();
@@ -238,13 +244,14 @@ export function parseSseEvents(
 /**
  * The `next` of an operator that feeds `parser` the body's chunks for `subscriber`: a parser error (a line too
  * long) becomes the subscriber's error, and chunks that come after it closed are dropped (a synchronous source
- * may go on emitting after we completed, errored or were unsubscribed).
+ * may go on emitting after we completed, errored or were unsubscribed). `onContent` hears of each chunk that
+ * carried SSE content (see {@link SseParser.feed}).
  */
-export function feedInto(parser: SseParser, subscriber: Subscriber<unknown>): (chunk: Uint8Array) => void {
+export function feedInto(parser: SseParser, subscriber: Subscriber<unknown>, onContent?: () => void): (chunk: Uint8Array) => void {
   return (chunk) => {
     if (subscriber.closed) return;
     try {
-      parser.feed(chunk);
+      if (parser.feed(chunk)) onContent?.();
     } catch (error) {
       subscriber.error(error);
     }

@@ -10,6 +10,7 @@
 import { asyncScheduler, Observable, OperatorFunction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { createCommonChunkReader } from './chunk-fast-path';
 import { detailOf, ResponseValidationError, StreamError } from './errors';
+import { watchSilence } from './idle-timeout';
 import { Logger, withoutSecret } from './logger';
 import { StreamChunk, toStreamChunk } from './protocol';
 import { createSseParser, feedInto, type SseEvent } from './sse';
@@ -31,7 +32,13 @@ export interface StreamChunkOptions {
 export interface ByteStreamChunkOptions extends StreamChunkOptions {
   /** The longest SSE line allowed, in bytes; default 1 MiB (see `createSseParser`). */
   maxLineBytes?: number;
-  /** Times the cut after {@link DRAIN_AFTER_DONE_MS}; default `asyncScheduler` (tests pass a virtual one). */
+  /**
+   * Fails with a `RequestTimeoutError` (phase `first-byte`, then `idle`) when this many milliseconds pass
+   * from subscribing, or from the last SSE content, without any; comments and blank lines do not count (see
+   * ./idle-timeout). Default: no limit.
+   */
+  idleTimeoutMs?: number;
+  /** Times the cut after {@link DRAIN_AFTER_DONE_MS} and the idle timeout; default `asyncScheduler` (tests pass a virtual one). */
   scheduler?: SchedulerLike;
 }
 
@@ -127,9 +134,12 @@ export function toStreamChunks(options: StreamChunkOptions): OperatorFunction<Ss
  * bytes$.pipe(parseStreamChunks({ model: 'm', logger: console, maxLineBytes: 1 << 20 }))
  */
 export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunction<Uint8Array, StreamChunk> {
+  const { idleTimeoutMs, scheduler = asyncScheduler } = options;
   return (source) =>
     new Observable<StreamChunk>((subscriber) => {
       const reader = createChunkReader(subscriber, options);
+      // Started before the source is subscribed (which sends the request): `first-byte` covers the whole wait.
+      const silence = idleTimeoutMs === undefined ? undefined : watchSilence(idleTimeoutMs, (error) => subscriber.error(error), scheduler);
       const parser = createSseParser({
         // After [DONE] or an error the rest of the chunk is still parsed: its events are not ours to report.
         onEvent: (event) => {
@@ -139,7 +149,7 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
       });
       let drainLimit: Subscription | undefined;
       const upstream = source.subscribe({
-        next: feedInto(parser, subscriber),
+        next: feedInto(parser, subscriber, silence?.heard),
         error(error: unknown) {
           drainLimit?.unsubscribe();
           subscriber.error(error);
@@ -151,11 +161,12 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
         },
       });
       return () => {
+        silence?.stop();
         // Unsubscribed, or failed: cut the body now (which aborts the request).
         if (!reader.done()) return upstream.unsubscribe();
         // Completed at [DONE]: let the rest of the body arrive (and be ignored), so the response ends
         // normally and its connection can be reused; cut it only if it does not end soon.
-        if (!upstream.closed) drainLimit = (options.scheduler ?? asyncScheduler).schedule(() => upstream.unsubscribe(), DRAIN_AFTER_DONE_MS);
+        if (!upstream.closed) drainLimit = scheduler.schedule(() => upstream.unsubscribe(), DRAIN_AFTER_DONE_MS);
       };
     });
 }

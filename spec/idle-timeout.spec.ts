@@ -1,54 +1,68 @@
-/** timeoutWhenSilent in virtual time: what counts as life on an event stream. */
+/** The stream's idle timeout in virtual time: what counts as life on an event stream. */
 import { TestScheduler } from 'rxjs/testing';
-import { RequestTimeoutError } from '../lib';
-import { timeoutWhenSilent } from '../lib/idle-timeout';
+import { RequestTimeoutError, StreamChunk } from '../lib';
+import { silentLogger } from '../lib/logger';
+import { parseStreamChunks } from '../lib/stream-chunks';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const values = {
   d: bytes('data: {"content":"x"}\n\n'),
+  z: bytes('data: [DONE]\n\n'),
   p: bytes(': ping\n\n'),
-  h: bytes('da'), // half a data line
+  // An event trickled in pieces, none of them a whole line until the last.
+  a: bytes('da'),
+  b: bytes('ta: {"con'),
+  e: bytes('tent":"x"}'),
+  n: bytes('\n\n'),
   c: bytes(':'), // a comment, one byte at a time...
   k: bytes(' keep-alive'), // ...going on
-  n: bytes('\n'),
 };
+const chunk: StreamChunk = { content: 'x', model: 'm', toolCalls: [], isFinal: false };
 
 function run(test: (helpers: Parameters<Parameters<TestScheduler['run']>[0]>[0]) => void) {
   new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(test);
 }
 
-describe('timeoutWhenSilent', () => {
+const chunks = (idleTimeoutMs: number) => parseStreamChunks({ model: 'm', logger: silentLogger, idleTimeoutMs });
+
+describe('parseStreamChunks({ idleTimeoutMs })', () => {
   it('fails with phase first-byte when nothing arrives', () => {
     run(({ cold, expectObservable }) => {
-      expectObservable(cold<Uint8Array>('-----|').pipe(timeoutWhenSilent(3))).toBe('---#', undefined, new RequestTimeoutError(3, 'first-byte'));
+      expectObservable(cold<Uint8Array>('-----|').pipe(chunks(3))).toBe('---#', undefined, new RequestTimeoutError(3, 'first-byte'));
     });
   });
 
-  it('restarts on each chunk of content and passes the bytes through', () => {
+  it('restarts on each event, and stops at the end of the stream', () => {
     run(({ cold, expectObservable }) => {
-      expectObservable(cold('--d--d--d|', values).pipe(timeoutWhenSilent(3))).toBe('--d--d--d|', values);
+      expectObservable(cold('--d--d--d-z|', values).pipe(chunks(3))).toBe('--x--x--x-|', { x: chunk });
     });
   });
 
   it('does not restart on keep-alive comments: phase idle', () => {
     run(({ cold, expectObservable }) => {
-      const source = cold('d-p-p-p-p-p|', values);
-      expectObservable(source.pipe(timeoutWhenSilent(5))).toBe('d-p-p#', values, new RequestTimeoutError(5, 'idle'));
+      expectObservable(cold('d-p-p-p-p-p|', values).pipe(chunks(5))).toBe('x----#', { x: chunk }, new RequestTimeoutError(5, 'idle'));
     });
   });
 
-  it('counts a trickle of content bytes as life, but not a trickled comment', () => {
+  it('counts a trickle of an event as life, but not a trickled comment', () => {
     run(({ cold, expectObservable }) => {
-      expectObservable(cold('h-h-h-h-h-n|', values).pipe(timeoutWhenSilent(3))).toBe('h-h-h-h-h-n|', values);
-      expectObservable(cold('d-c-k-k-k-n|', values).pipe(timeoutWhenSilent(5))).toBe('d-c-k#', values, new RequestTimeoutError(5, 'idle'));
+      expectObservable(cold('a-b-e-n-z|', values).pipe(chunks(3))).toBe('------x-|', { x: chunk });
+      expectObservable(cold('d-c-k-k-k-n|', values).pipe(chunks(5))).toBe('x----#', { x: chunk }, new RequestTimeoutError(5, 'idle'));
     });
   });
 
   it('unsubscribes from the body when it fires', () => {
     run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('------d|', values);
-      expectObservable(source.pipe(timeoutWhenSilent(2))).toBe('--#', undefined, new RequestTimeoutError(2, 'first-byte'));
+      expectObservable(source.pipe(chunks(2))).toBe('--#', undefined, new RequestTimeoutError(2, 'first-byte'));
       expectSubscriptions(source.subscriptions).toBe('^-!');
+    });
+  });
+
+  it('has no limit without the option', () => {
+    run(({ cold, expectObservable }) => {
+      const source = cold('----------------d-z|', values);
+      expectObservable(source.pipe(parseStreamChunks({ model: 'm', logger: silentLogger }))).toBe('----------------x-|', { x: chunk });
     });
   });
 });

@@ -124,6 +124,29 @@ describe('createSseParser: WHATWG event-stream rules', () => {
   });
 });
 
+describe('createSseParser: feed() tells whether the bytes carried content (what an idle timer counts)', () => {
+  // Each row: the pieces fed in order, and what each feed() returns. Content is any part of a line that is
+  // neither blank nor a comment, whole or not.
+  const rows: Array<[what: string, pieces: Piece[], returns: boolean[]]> = [
+    ['a whole event', ['data: x\n\n'], [true]],
+    ['a keep-alive comment', [': ping\n\n'], [false]],
+    ['blank lines', ['\n', '\r\n\r'], [false, false]],
+    ['an event trickled in pieces', ['da', 'ta: {"c', '"}', '\n', '\n'], [true, true, true, true, false]],
+    ['a comment trickled in pieces', [':', ' keep', '-alive', '\n'], [false, false, false, false]],
+    ['a comment, then the start of an event', [': c\nda'], [true]],
+    ['a comment completed, then nothing more', [': c', 'omment\n'], [false, false]],
+    ['an event line completed by its last bytes', ['da', 'ta: x\n'], [true, true]],
+    ['a field other than data', ['event: e\n', 'retry: 5\n'], [true, true]],
+    ['the second half of a split CRLF', ['data: x\r', '\n'], [true, false]],
+    ['the first byte of a multi-byte character starting a line', [[0xe2]], [true]],
+    ['an empty chunk', [[]], [false]],
+  ];
+  it.each(rows)('%s', (_what, pieces, returns) => {
+    const parser = createSseParser({ onEvent: () => undefined });
+    expect(pieces.map((piece) => parser.feed(toBytes(piece)))).toEqual(returns);
+  });
+});
+
 describe('createSseParser: the line bound (maxLineBytes)', () => {
   const tooLong = new StreamError('line-too-long', 'SSE line exceeds maxLineBytes (16 bytes)');
   const line = (bytes: number): string => 'data: ' + 'x'.repeat(bytes - 6);
