@@ -194,7 +194,7 @@ export function errorFromStatus(
       // What a browser's fetch reports for a redirect it was told not to follow (`redirect: 'manual'`): an
       // opaque response, no status, no headers, no body.
       return new LLMProviderError(
-        'The gateway answered with a redirect, which is not followed (the Authorization header must not leave its origin): use the final URL as serverUrl',
+        'Redirect not followed (it would carry the token to another origin): use the final URL as serverUrl',
         options,
       );
     default:
@@ -211,8 +211,8 @@ function truncate(text: string, max = 2048): string {
  * send) or an HTTP date. Returns milliseconds from `now`, or undefined when absent or unreadable.
  */
 export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const text = value.trim();
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim(); // blank: neither form matches
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
   // An HTTP date always names its day and month. Date.parse would read "-1" or "1.5." as some day in 2001:
   // a delay of 0.

@@ -4,7 +4,7 @@
  * `SseParser.feed`): a server (or a proxy) sending nothing but `: keep-alive` comments and blank lines cannot
  * hold a dead stream open for ever, while a slow server trickling an event one byte at a time is not cut off.
  */
-import { asyncScheduler, SchedulerLike, Subscription } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import { RequestTimeoutError } from './errors';
 
 /** A running watch: told of each piece of content, stopped when the stream ends. */
@@ -21,14 +21,10 @@ export interface SilenceWatch {
  * lazily, not one per chunk: the hot path only stores a timestamp.
  *
  * @example
- * const watch = watchSilence(30_000, (error) => subscriber.error(error));
+ * const watch = watchSilence(30_000, (error) => subscriber.error(error), asyncScheduler);
  * // for each chunk: if (parser.feed(chunk)) watch.heard();   on teardown: watch.stop();
  */
-export function watchSilence(
-  timeoutMs: number,
-  onTimeout: (error: RequestTimeoutError) => void,
-  scheduler: SchedulerLike = asyncScheduler,
-): SilenceWatch {
+export function watchSilence(timeoutMs: number, onTimeout: (error: RequestTimeoutError) => void, scheduler: SchedulerLike): SilenceWatch {
   let lastHeard = scheduler.now();
   let heardAny = false;
   let timer: Subscription | undefined;
