@@ -1,13 +1,13 @@
 /**
  * A Server-Sent-Events parser over bytes, following the WHATWG HTML "event stream interpretation" rules
- * (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation), and the RxJS
- * operator that wraps it. Line ends are found on the bytes and only whole lines are decoded (see
+ * (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation); the RxJS
+ * operator that wraps it is ./parse-sse-events. Line ends are found on the bytes and only whole lines are decoded (see
  * ./split-lines), so chunks may be cut anywhere, inside a CRLF or inside a multi-byte character.
  *
  * No Node built-in is used: it runs in browsers as it does in Node. Invalid UTF-8 becomes U+FFFD, as with the
  * spec's decoder.
  */
-import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
+import type { Subscriber } from 'rxjs';
 import { StreamError } from './errors';
 import { createLineSplitter } from './split-lines';
 
@@ -212,33 +212,6 @@ export function createSseParser(options: SseParserOptions): SseParser {
       lastEventId = '';
     },
   };
-}
-
-/**
- * An operator from a body's byte chunks to its SSE events: each chunk is fed to a {@link createSseParser}
- * parser and its events are emitted synchronously. Errors with the parser's `StreamError('line-too-long')`
- * and with any source error; on source completion the parser is ended (an incomplete last event is dropped)
- * and the result completes.
- */
-export function parseSseEvents(
-  options: { maxLineBytes?: number; onRetry?: (ms: number) => void } = {},
-): OperatorFunction<Uint8Array, SseEvent> {
-  return (source) =>
-    new Observable<SseEvent>((subscriber) => {
-      const parser = createSseParser({
-        onEvent: (event) => subscriber.next(event),
-        onRetry: options.onRetry,
-        maxLineBytes: options.maxLineBytes,
-      });
-      return source.subscribe({
-        next: feedInto(parser, subscriber),
-        error: (error: unknown) => subscriber.error(error),
-        complete() {
-          parser.end();
-          subscriber.complete();
-        },
-      });
-    });
 }
 
 /**

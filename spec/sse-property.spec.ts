@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { from as rxFrom } from 'rxjs';
 import type { StreamChunk } from '../lib';
-import { createSseParser, parseSseEvents, type SseEvent } from '../lib/sse';
+import { parseSseEvents } from '../lib/parse-sse-events';
+import { createSseParser, type SseEvent } from '../lib/sse';
 import { toStreamChunks } from '../lib/stream-chunks';
 
 interface GatewayChunk {

@@ -4,7 +4,8 @@
  */
 import { TestScheduler } from 'rxjs/testing';
 import { StreamError } from '../lib/errors';
-import { createSseParser, parseSseEvents, type SseEvent } from '../lib/sse';
+import { parseSseEvents } from '../lib/parse-sse-events';
+import { createSseParser, type SseEvent } from '../lib/sse';
 
 const encoder = new TextEncoder();
 

@@ -6,7 +6,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { StreamError } from '../lib/errors';
 import { StreamChunk } from '../lib/protocol';
-import { parseSseEvents } from '../lib/sse';
+import { parseSseEvents } from '../lib/parse-sse-events';
 import { DRAIN_AFTER_DONE_MS, parseStreamChunks, toStreamChunks } from '../lib/stream-chunks';
 
 const encoder = new TextEncoder();

@@ -9,7 +9,7 @@ import { map, switchMap, tap, throwError, timeout, type Subscription } from 'rxj
 import { bodyText } from '../body-stream';
 import { ConnectionError, messageOf } from '../errors';
 import { withoutSecret } from '../logger';
-import { parseSseEvents } from '../sse';
+import { parseSseEvents } from '../parse-sse-events';
 import { responseBytes } from '../transport';
 import { LONGEST_TIMER_MS } from '../timer-limit';
 import { postUpstream, withoutCredentials, type UpstreamEndpoint } from './openai-upstream-request';
