@@ -156,7 +156,7 @@ export function connectionLost(cause: unknown, request: RequestInfo): Connection
 export function errorDetail(body: string): string {
   try {
     const parsed: unknown = JSON.parse(body);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) && ('detail' in parsed || 'error' in parsed)) {
+    if (parsed !== null && typeof parsed === 'object' && ('detail' in parsed || 'error' in parsed)) {
       return detailOf(parsed);
     }
   } catch {
