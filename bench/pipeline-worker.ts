@@ -1,7 +1,9 @@
 /**
  * Pipeline throughput in one process, no network: the seeded synthetic gateway stream, cut into random chunks
  * of 1 B to 16 KiB (cuts inside multi-byte characters), through each contender to decoded chunks. Rounds are
- * interleaved and the best of each kept. On `{ type: 'run', megabytes, rounds }` answers `{ type: 'result' }`.
+ * interleaved and the best of each kept. Then one long event trickled in small chunks (a slow server's long
+ * line: work that grows with the line for every chunk would show here as seconds). On
+ * `{ type: 'run', megabytes, rounds }` answers `{ type: 'result' }`.
  */
 import { createParser } from 'eventsource-parser';
 import { Stream } from 'openai/core/streaming';
@@ -67,8 +69,28 @@ async function measure(megabytes: number, rounds: number, only: string[]) {
       if (round > 0) best[name] = Math.min(best[name] ?? Infinity, ms);
     }
   }
-  return { bytes: bytes.length, events, chunks: chunks.length, best, lengths };
+  return { bytes: bytes.length, events, chunks: chunks.length, best, lengths, trickle: await measureTrickle(only) };
 }
+
+/** ms for one 1 MB event (then [DONE]) fed in 128-byte chunks, best of 3, per contender. */
+async function measureTrickle(only: string[]): Promise<Record<string, number>> {
+  const stream = new TextEncoder().encode(`data: {"content":"${'x'.repeat(TRICKLE_BYTES - 20)}"}\n\ndata: [DONE]\n\n`);
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < stream.length; i += 128) chunks.push(stream.subarray(i, i + 128));
+  const best: Record<string, number> = {};
+  for (let round = 0; round < 3; round++) {
+    for (const name of Object.keys(contenders).filter((contender) => only.includes(contender))) {
+      const started = performance.now();
+      const length = await contenders[name](chunks);
+      best[name] = Math.min(best[name] ?? Infinity, performance.now() - started);
+      if (length !== TRICKLE_BYTES - 20) throw new Error(`${name} decoded ${length} chars of the trickled event`);
+    }
+  }
+  return best;
+}
+
+/** The trickled event's line, in bytes: under the default 1 MiB line bound. */
+const TRICKLE_BYTES = 1_000_000;
 
 if (process.send) {
   process.on('message', (message: BenchMessage) => {

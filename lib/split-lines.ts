@@ -48,6 +48,9 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
   // The unterminated line: its text so far (without what the decoder holds), and its length in bytes.
   let pending = '';
   let pendingBytes = 0;
+  // Whether that line is a comment (starts with ':'), noted as its first character comes: `pending` grows as a
+  // rope, and reading a character of it would flatten (copy) the whole line on every chunk, quadratic in all.
+  let pendingIsComment = false;
   // The previous chunk ended in CR: a LF first in this chunk is the second half of a CRLF, not a blank line.
   let skipLeadingLF = false;
   let failure: StreamError | undefined;
@@ -76,7 +79,9 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
       skipLeadingLF = false;
       pendingBytes += chunk.length;
       if (pendingBytes > maxLineBytes) fail();
-      pending += decoder.decode(chunk, STREAMING);
+      const text = decoder.decode(chunk, STREAMING);
+      if (pending.length === 0) pendingIsComment = text.charCodeAt(0) === COLON;
+      pending += text;
       return tailIsContent();
     }
     // Only when the pending line and the whole lines together are longer than the bound can one of them be:
@@ -92,23 +97,25 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
     const cut = lastLineEndIn(text) + 1;
     hand(cut === text.length ? text : text.slice(0, cut));
     pending = cut === text.length ? '' : text.slice(cut);
+    pendingIsComment = pending.charCodeAt(0) === COLON;
     pendingBytes = chunk.length - lastEnd - 1;
     if (pendingBytes > maxLineBytes) fail();
     return tailIsContent();
   }
 
   /**
-   * Whether the unterminated line has bytes and is not a comment. With no text yet, every byte is held by the
-   * decoder (part of a multi-byte character), so not a ':'.
+   * Whether the unterminated line has bytes and is not a comment. (With no text yet, every byte is held by the
+   * decoder, part of a multi-byte character: not a ':'.)
    */
   function tailIsContent(): boolean {
-    return pendingBytes > 0 && pending.charCodeAt(0) !== COLON;
+    return pendingBytes > 0 && !pendingIsComment;
   }
 
   function reset(): void {
     decoder.decode(); // ends the decoder's stream: it drops what it held and looks for a BOM again
     pending = '';
     pendingBytes = 0;
+    pendingIsComment = false;
     skipLeadingLF = false;
     failure = undefined;
   }
