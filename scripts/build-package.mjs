@@ -7,12 +7,17 @@
  * dist/browser (the main entry's `import` + `browser` conditions) is dist/esm's main graph with each `lib/x.browser.ts`
  * compiled in place of `lib/x.ts`: the Node-only code (Node streams, proxy variables) and the Node-speed fast
  * path stay out of every page that loads the library.
+ *
+ * dist/node (the `node` condition of each entry's `import`) is one small ES module per entry re-exporting the
+ * CommonJS build by name: in Node, `import` and `require` then load the same module, so an app that has both
+ * (an ES module app with a CommonJS dependency that builds the client) gets one `LLMProviderError` class, and
+ * `instanceof` holds whichever side threw. (RxJS does the same: Node gets its CommonJS build either way.)
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -38,7 +43,6 @@ for (const file of filesUnder(join(root, 'dist/esm'))) {
   if (completed !== text) writeFileSync(file, completed);
 }
 
-/** `./x` -> `./x.js`, or `./x/index.js` for a folder; throws when neither exists, rather than ship a broken import. */
 // The browser build: the main graph only (testing/ and cli/ are Node tools), variants in place. Then the variants
 // leave dist/esm and dist/cjs, where nothing imports them.
 const esmDir = join(root, 'dist/esm');
@@ -54,6 +58,22 @@ for (const file of [...filesUnder(esmDir), ...filesUnder(join(root, 'dist/cjs'))
   if (/\.browser\.(js|d\.ts)$/.test(file)) rmSync(file);
 }
 
+// The Node ES module entries: each name of the CommonJS entry, checked against the ES module build's names.
+const nodeDir = join(root, 'dist/node');
+mkdirSync(nodeDir);
+const requireBuilt = createRequire(join(root, 'dist/cjs/index.js'));
+for (const [wrapper, entry] of [
+  ['index.mjs', 'index.js'],
+  ['testing.mjs', 'testing/index.js'],
+  ['testing-controller.mjs', 'testing/controller/index.js'],
+]) {
+  const names = Object.keys(requireBuilt(join(root, 'dist/cjs', entry))).filter((name) => name !== '__esModule').sort();
+  const esmNames = Object.keys(await import(pathToFileURL(join(esmDir, entry)).href)).sort();
+  if (names.join() !== esmNames.join()) throw new Error(`dist/cjs/${entry} and dist/esm/${entry} export different names`);
+  writeFileSync(join(nodeDir, wrapper), `export { ${names.join(', ')} } from '../cjs/${entry}';\n`);
+}
+
+/** `./x` -> `./x.js`, or `./x/index.js` for a folder; throws when neither exists, rather than ship a broken import. */
 function completeSpecifier(importer, specifier) {
   if (/\.(m?js|json)$/.test(specifier)) return specifier;
   const target = resolve(dirname(importer), specifier);

@@ -1,6 +1,7 @@
 /**
  * Runs the built package as its users load it, through its own `exports` map (a package may import itself by
- * name): the ESM and the CommonJS entry each stream an answer from the dev gateway, and so does the browser
+ * name): the ESM entry (in Node, ES modules re-exporting the CommonJS build), the ES module build bundlers get
+ * (dist/esm) and the CommonJS entry each stream an answer from the dev gateway, and so does the browser
  * build (dist/browser, for `import` under the `browser` condition; its fetch adapter runs in Node too), whose import graph reaches
  * no module but its declared dependencies — no Node built-in, no Node-only variant. Exits 1 on any failure.
  */
@@ -18,6 +19,7 @@ const cjs = createRequire(import.meta.url)('llm-gateway-rx');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const browserEntry = join(root, pkg.exports['.'].import.browser);
 const browser = await import(browserEntry);
+const forBundlers = await import(join(root, pkg.exports['.'].import.default));
 const { dependencies = {}, peerDependencies = {} } = pkg;
 const allowed = new Set([...Object.keys(dependencies), ...Object.keys(peerDependencies)]);
 
@@ -29,7 +31,7 @@ const check = (ok, what) => {
 
 const gateway = await startTestGateway({ model: { reply: 'one two three' } });
 try {
-  for (const [name, api] of [['ESM', esm], ['CommonJS', cjs], ['browser', browser]]) {
+  for (const [name, api] of [['ESM', esm], ['bundlers\' ESM (dist/esm)', forBundlers], ['CommonJS', cjs], ['browser', browser]]) {
     const client = new api.LlmGatewayClient({ serverUrl: gateway.url, token$: new BehaviorSubject('t') });
     const chunks = await lastValueFrom(client.chatStream$({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).pipe(toArray()));
     check(chunks.map((c) => c.content).join('') === 'one two three', `${name} entry streams an answer`);
@@ -37,6 +39,16 @@ try {
   }
 } finally {
   await gateway.close();
+}
+
+// One class per name in Node, whether a module imports the package or requires it: an error thrown by a client
+// that CommonJS code built is `instanceof` the class an ES module imported (no dual-package hazard).
+const requireByName = createRequire(import.meta.url);
+for (const entry of ['llm-gateway-rx', 'llm-gateway-rx/testing', 'llm-gateway-rx/testing/controller']) {
+  const imported = await import(entry);
+  const required = requireByName(entry);
+  const split = Object.keys(imported).filter((name) => imported[name] !== required[name]);
+  check(split.length === 0, `${entry}: import and require give the same exports in Node${split.length ? ` (differ: ${split.join(', ')})` : ''}`);
 }
 
 const bare = new Set();
