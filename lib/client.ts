@@ -2,7 +2,6 @@
  * LlmGatewayClient: composes transport, SSE parsing, chunk decoding, the 401 refresh and the timeouts into
  * the two cold Observables of the public API. It holds no parsing or HTTP detail of its own.
  */
-import type { AxiosInstance } from 'axios';
 import { BehaviorSubject, catchError, defer, map, MonoTypeOperatorFunction, Observable, Subject, throwError, timeout } from 'rxjs';
 import { createTokenRefresher, RefreshToken } from './auth';
 import { ClientStatus } from './client-status';
@@ -14,7 +13,7 @@ import { LONGEST_TIMER_MS } from './timer-limit';
 import { retryRequest, RetryPolicy, RetryRequestOptions } from './retry-request';
 import { parseStreamChunks } from './stream-chunks';
 import { createDefaultHttp } from './default-http';
-import { postForJson, postForStream, TransportOptions } from './transport';
+import { AxiosLike, postForJson, postForStream, TransportOptions } from './transport';
 
 const CHAT_PATH = '/api/v1/llm/chat';
 const STREAM_PATH = '/api/v1/llm/chat/stream';
@@ -43,8 +42,11 @@ export interface LlmGatewayClientOptions {
    * first event), with exponential backoff and jitter, honouring `Retry-After`. Default: off.
    */
   retry?: RetryPolicy;
-  /** An axios instance of your own (interceptors, proxy, adapter). Default: a new one with the fitting adapter. */
-  axios?: AxiosInstance;
+  /**
+   * An axios instance of your own (interceptors, proxy, adapter), from any axios 1.x. Default: a new one with
+   * the fitting adapter.
+   */
+  axios?: AxiosLike;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 export { LlmGatewayClient } from './client';
 export type { LlmGatewayClientOptions } from './client';
+export type { AxiosLike } from './transport';
 export type { LlmGateway } from './gateway';
 export type { RefreshToken } from './auth';
 export type { ClientStatus } from './client-status';
@@ -20,7 +21,7 @@ export {
   ResponseValidationError,
   StreamError,
 } from './errors';
-export type { RequestInfo, StreamErrorType } from './errors';
+export type { LLMProviderErrorOptions, RequestInfo, StreamErrorType } from './errors';
 export { accumulate } from './accumulate';
 export type { AccumulateOptions } from './accumulate';
 export { textSoFar } from './text-so-far';

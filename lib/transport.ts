@@ -2,7 +2,7 @@
  * One POST to the gateway as a cold Observable over axios: nothing is sent before subscribe, and unsubscribing
  * aborts the request (an AbortController wired to axios' `signal`), which closes the socket.
  */
-import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import axios, { AxiosError, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { catchError, EMPTY, map, mergeMap, Observable } from 'rxjs';
 import { bodyBytes, bodyText, ResponseBody } from './body-stream';
 import {
@@ -24,9 +24,18 @@ export interface GatewayCall {
   model: string;
 }
 
+/**
+ * What the client needs of an axios instance: its `request` method. Typed by shape rather than as the
+ * `AxiosInstance` of the axios this package installs, so an app's own instance fits whichever axios 1.x made it
+ * (an app on another version than this package's keeps its own copy, and its `AxiosInstance` is another type).
+ */
+export interface AxiosLike {
+  request(config: object): Promise<unknown>;
+}
+
 /** How the transport talks HTTP. */
 export interface TransportOptions {
-  http: AxiosInstance;
+  http: AxiosLike;
   /** Largest `/chat` body accepted, in bytes. */
   maxResponseBytes: number;
 }
@@ -133,38 +142,37 @@ function send(call: GatewayCall, options: TransportOptions, accept: string, requ
   return new Observable<Sent>((subscriber) => {
     const controller = new AbortController();
     let settled = false;
-    options.http
-      .request({
-        method: 'POST',
-        url: call.url,
-        data: call.body,
-        headers: {
-          Authorization: `Bearer ${call.token}`,
-          'Content-Type': 'application/json',
-          Accept: accept,
-        },
-        responseType: 'stream',
-        validateStatus: anyStatus,
-        transformResponse: asIs,
-        // Never follow a redirect: following one could carry the Authorization header to another origin.
-        maxRedirects: 0,
-        fetchOptions: { redirect: 'manual' },
-        // Bodies are bounded by us (above). An instance default here would make axios wrap the Node body in a
-        // generator-backed Readable whose destroy() no longer reaches the socket.
-        maxContentLength: -1,
-        signal: controller.signal,
-      })
-      .then(
-        (response) => {
-          settled = true;
-          subscriber.next({ response, abort: () => controller.abort() });
-          subscriber.complete();
-        },
-        (error: unknown) => {
-          settled = true;
-          if (!subscriber.closed) subscriber.error(transportError(error, request));
-        },
-      );
+    const config = {
+      method: 'POST',
+      url: call.url,
+      data: call.body,
+      headers: {
+        Authorization: `Bearer ${call.token}`,
+        'Content-Type': 'application/json',
+        Accept: accept,
+      },
+      responseType: 'stream',
+      validateStatus: anyStatus,
+      transformResponse: asIs,
+      // Never follow a redirect: following one could carry the Authorization header to another origin.
+      maxRedirects: 0,
+      fetchOptions: { redirect: 'manual' },
+      // Bodies are bounded by us (above). An instance default here would make axios wrap the Node body in a
+      // generator-backed Readable whose destroy() no longer reaches the socket.
+      maxContentLength: -1,
+      signal: controller.signal,
+    } satisfies AxiosRequestConfig;
+    (options.http.request(config) as Promise<AxiosResponse>).then(
+      (response) => {
+        settled = true;
+        subscriber.next({ response, abort: () => controller.abort() });
+        subscriber.complete();
+      },
+      (error: unknown) => {
+        settled = true;
+        if (!subscriber.closed) subscriber.error(transportError(error, request));
+      },
+    );
     // Once the response is out, its body owns the socket (bodyBytes destroys it on unsubscribe); aborting
     // here then would cut a stream that is still being read.
     return () => {

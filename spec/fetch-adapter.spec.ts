@@ -134,3 +134,26 @@ describe('an axios instance whose adapter buffers the body (as XHR does in a bro
     expect(error.detail).toBe('upstream down');
   });
 });
+
+describe('an app’s own axios, of whatever 1.x version', () => {
+  // Only `request` is used, and typed by shape: an instance from an app's own (older or newer) axios copy is
+  // another `AxiosInstance` type than this package's, and must still be accepted. This object has nothing but
+  // `request`, so it would not compile against `AxiosInstance`.
+  it('is anything with axios’ request method: streams and maps errors through it', async () => {
+    const real = axios.create({ adapter: 'http' });
+    const seen: string[] = [];
+    const http = {
+      request(config: object) {
+        seen.push((config as { url: string }).url);
+        return real.request(config);
+      },
+    };
+    ctx.gateway.route((_req, reply) => reply.sse([{ content: 'a' }, { content: 'b', is_final: true }]));
+    const { client } = clientFor(ctx.gateway, { axios: http });
+    const result = await record(client.chatStream$(hello));
+    expect(result.values.map((chunk) => chunk.content)).toEqual(['a', 'b']);
+    ctx.gateway.route((_req, reply) => reply.json(502, { detail: 'upstream down' }));
+    expect(await errorOf(client.chat$(hello))).toBeInstanceOf(GatewayError);
+    expect(seen).toEqual([`${ctx.gateway.url}/api/v1/llm/chat/stream`, `${ctx.gateway.url}/api/v1/llm/chat`]);
+  });
+});
