@@ -1,6 +1,6 @@
 /** The 401 path against a real gateway: one refresh, shared by every request that waits on it. */
 import { defer, firstValueFrom, forkJoin, of, throwError, timer, map } from 'rxjs';
-import { AuthenticationError, LLMProviderError } from '../lib';
+import { AuthenticationError, LLMProviderError, RequestTimeoutError } from '../lib';
 import type { GatewayHandler } from '../lib/testing';
 import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
 
@@ -148,6 +148,9 @@ describe('401 handling', () => {
     for (const r of results) {
       expect(r.error).toBeInstanceOf(AuthenticationError);
       expect((r.error as LLMProviderError).message).toMatch(/timeout/i);
+      expect((r.error as LLMProviderError).status).toBe(401);
+      expect((r.error as Error).cause).toBeInstanceOf(RequestTimeoutError);
+      expect(((r.error as Error).cause as RequestTimeoutError).phase).toBe('refresh');
     }
   });
 

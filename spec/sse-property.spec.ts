@@ -4,11 +4,11 @@
  * on failure (replay with `fc.assert(..., { seed, path })`).
  */
 import fc from 'fast-check';
-import { from as rxFrom } from 'rxjs';
+import { from as rxFrom, type OperatorFunction } from 'rxjs';
 import type { StreamChunk } from '../lib';
 import { parseSseEvents } from '../lib/parse-sse-events';
 import { createSseParser, type SseEvent } from '../lib/sse';
-import { toStreamChunks } from '../lib/stream-chunks';
+import { parseStreamChunks, toStreamChunks } from '../lib/stream-chunks';
 
 interface GatewayChunk {
   content: string;
@@ -104,6 +104,8 @@ function parsePieces(bytes: Uint8Array, points: number[]): SseEvent[] {
   return events;
 }
 
+const strictLogger = { warn: (message: string) => { throw new Error(`unexpected warning: ${message}`); } };
+
 describe('parser property: gateway chunks survive any cutting of their bytes', () => {
   it('JSON.parse of every event but [DONE] gives back the original objects, in order', () => {
     fc.assert(
@@ -119,7 +121,10 @@ describe('parser property: gateway chunks survive any cutting of their bytes', (
   });
 });
 
-describe('pipeline property: parseSseEvents -> toStreamChunks emits exactly the original chunks', () => {
+describe.each([
+  ['parseSseEvents -> toStreamChunks', () => [parseSseEvents(), toStreamChunks({ model: 'fallback', logger: strictLogger })] as const],
+  ['parseStreamChunks (what chatStream$ runs)', () => [parseStreamChunks({ model: 'fallback', logger: strictLogger })] as const],
+])('pipeline property: %s emits exactly the original chunks', (_name, operators) => {
   it('maps every cut of every stream to the same StreamChunks, in order, then completes', () => {
     fc.assert(
       fc.property(stream, cutting, (s, cut) => {
@@ -133,9 +138,8 @@ describe('pipeline property: parseSseEvents -> toStreamChunks emits exactly the 
         }
         const emitted: StreamChunk[] = [];
         let completed = false;
-        const logger = { warn: (message: string) => { throw new Error(`unexpected warning: ${message}`); } };
         rxFrom(pieces)
-          .pipe(parseSseEvents(), toStreamChunks({ model: 'fallback', logger }))
+          .pipe(...(operators() as unknown as [OperatorFunction<Uint8Array, StreamChunk>]))
           .subscribe({ next: (c) => emitted.push(c), complete: () => (completed = true) });
         expect(completed).toBe(true);
         expect(emitted).toEqual(s.chunks.map((c) => ({ content: c.content, model: c.model, toolCalls: [], isFinal: c.is_final })));
