@@ -96,10 +96,11 @@ export class LlmGatewayClient implements LlmGateway {
   chat$(request: LLMRequest): Observable<LLMResponse> {
     return defer(() => {
       const call = this.call(CHAT_PATH, request);
+      const timeoutMs = this.timeoutFor(request);
       return retryRequest(
         (token) =>
           postForJson({ ...call, token }, this.transport).pipe(
-            timeout({ first: this.timeoutMs, with: () => throwError(() => new RequestTimeoutError(this.timeoutMs, 'request')) }),
+            timeout({ first: timeoutMs, with: () => throwError(() => new RequestTimeoutError(timeoutMs, 'request')) }),
           ),
         this.retry,
       );
@@ -117,7 +118,7 @@ export class LlmGatewayClient implements LlmGateway {
   chatStream$(request: LLMRequest): Observable<StreamChunk> {
     return defer(() => {
       const call = this.call(STREAM_PATH, request);
-      const { timeoutMs } = this;
+      const timeoutMs = this.timeoutFor(request);
       return retryRequest(
         (token) =>
           postForStream({ ...call, token }, this.transport).pipe(
@@ -126,6 +127,16 @@ export class LlmGatewayClient implements LlmGateway {
         this.retry,
       );
     }).pipe(this.naming(STREAM_PATH));
+  }
+
+  /**
+   * The client's `timeoutMs`, lengthened for a request whose own `timeout` (seconds, already checked by `call`)
+   * lets the gateway take longer: the client waits that long, plus a second for the gateway's own timeout
+   * answer to arrive, rather than hanging up on a gateway still within the time it was given.
+   */
+  private timeoutFor(request: LLMRequest): number {
+    if (request.timeout === undefined) return this.timeoutMs;
+    return Math.min(Math.max(this.timeoutMs, request.timeout * 1000 + 1000), LONGEST_TIMER_MS);
   }
 
   private call(path: string, request: LLMRequest) {

@@ -59,14 +59,18 @@ export class AuthenticationError extends LLMProviderError {
   override readonly name = 'AuthenticationError';
 }
 
-/** 404 from the gateway: it does not know `model`. */
+/**
+ * 404 from the gateway: it does not know `model`, or (the gateway's `detail` says which) the URL is not one
+ * of its routes, as when `serverUrl` carries a wrong path.
+ */
 export class ModelNotFoundError extends LLMProviderError {
   override readonly name = 'ModelNotFoundError';
   constructor(
     readonly model: string,
     options: LLMProviderErrorOptions = {},
+    detail = '',
   ) {
-    super(`Model not found: ${model}`, options);
+    super(detail === '' ? `Model not found: ${model}` : `Model not found: ${model} (${detail})`, options);
   }
 }
 
@@ -187,7 +191,7 @@ export function errorFromStatus(
     case 401:
       return new AuthenticationError('Authentication failed', options);
     case 404:
-      return new ModelNotFoundError(model, options);
+      return new ModelNotFoundError(model, options, truncate(errorDetail(body).trim(), 200));
     case 502:
       return new GatewayError(truncate(errorDetail(body)), options);
     case 0:

@@ -1,6 +1,6 @@
 /**
  * The one retry policy: when a request is sent again, and with which token. A 401 is re-sent once, after a
- * token refresh (see ./auth); a passing failure (a connection error, 429, 503, 504) is re-sent after a backoff
+ * token refresh (see ./auth), and never after a second 401 in a row; a passing failure (a connection error, 429, 503, 504) is re-sent after a backoff
  * when the caller opted in. Never another 4xx, never once the request has emitted: a stream that has begun is
  * never replayed, so no chunk is delivered twice.
  */
@@ -74,8 +74,9 @@ function uncured(unauthorized: AuthenticationError, failure: AuthenticationError
 /**
  * Sends with the current token (read at each send) and re-sends:
  * - after a 401, ONCE: at once with the current token when another request's refresh already replaced the one
- *   this request used, else after the shared refresh. With no refresh configured, or a second 401, it errors
- *   with that 401's {@link AuthenticationError};
+ *   this request used, else after the shared refresh. With no refresh configured, or a second 401 in a row, it
+ *   errors with that 401's {@link AuthenticationError}. A passing failure in between starts a new run: the
+ *   token may expire again during a backoff;
  * - after a passing failure before anything was emitted, up to `policy.count` times, waiting
  *   {@link backoffDelayMs} and reporting each through `onRetry` first.
  * Any other failure, or one after an emission, is the result's error.
@@ -107,6 +108,10 @@ export function retryRequest<T>(send: (token: string) => Observable<T>, options:
           const reason = policy && !emitted && retries < policy.count ? transientReason(error) : undefined;
           if (!policy || reason === undefined) return throwError(() => error);
           retries++;
+          // A 401 after this re-send is a new expiry (the token may have run out during the backoff), not the
+          // refreshed token refused: it may refresh again. Two 401s in a row still end it, and a refresh needs a
+          // passing failure between, so a request refreshes `count` + 1 times at most.
+          refreshed = false;
           const delayMs = backoffDelayMs(retries, (error as LLMProviderError).retryAfterMs, policy, random);
           onRetry?.({ type: 'retrying', attempt: retries, delayMs, reason });
           return timer(delayMs, scheduler);

@@ -102,7 +102,7 @@ describe('chat$', () => {
     expect(ctx.gateway.requests).toHaveLength(2);
   });
 
-  it('maps 404 to ModelNotFoundError naming the model', async () => {
+  it('maps 404 to ModelNotFoundError naming the model, and what the gateway said', async () => {
     ctx.gateway.route((_req, reply) => reply.json(404, { detail: 'no such model' }));
     const { client } = clientFor(ctx.gateway);
     const error = await errorOf(client.chat$(hello));
@@ -110,6 +110,26 @@ describe('chat$', () => {
     expect(error).toBeInstanceOf(LLMProviderError);
     expect(error.model).toBe('test-model');
     expect(error.status).toBe(404);
+    expect(error.message).toBe('Model not found: test-model (no such model)');
+  });
+
+  it('a 404 from a wrong serverUrl path says so through the gateway’s detail, not as an unknown model alone', async () => {
+    const { client } = clientFor(ctx.gateway, { serverUrl: `${ctx.gateway.url}/api` });
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error.message).toBe('Model not found: test-model (not found)');
+    expect(error.request?.url).toBe(`${ctx.gateway.url}/api/api/v1/llm/chat`);
+  });
+
+  it('waits for a request’s own longer `timeout` (plus 1 s), and keeps the client’s bound otherwise', async () => {
+    ctx.gateway.route(async (_req, reply) => {
+      await delay(300);
+      reply.json(200, { content: 'slow but within the request timeout' });
+    });
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 100 });
+    const result = await record(client.chat$({ ...hello, timeout: 5 }));
+    expect(result.values.map((r) => r.content)).toEqual(['slow but within the request timeout']);
+    expect(await errorOf(client.chat$(hello))).toBeInstanceOf(RequestTimeoutError);
   });
 
   it.each([

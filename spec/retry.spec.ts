@@ -210,7 +210,32 @@ describe('retry over the wire', () => {
     expect(ctx.gateway.requests).toHaveLength(2);
   });
 
-  it('refreshes at most once per request, and a refresh does not renew the count of re-sends', async () => {
+  it('refreshes again when the token expires again after a passing failure (401, 503, 401, 200)', async () => {
+    ctx.gateway.route((req, reply) => {
+      if (req.seq === 1 || req.seq === 3) return reply.json(401, { detail: 'token expired' });
+      if (req.seq === 2) return reply.json(503, { detail: 'busy' }, { 'retry-after': '0' });
+      reply.json(200, { content: 'done' });
+    });
+    let refreshes = 0;
+    const { client } = clientFor(ctx.gateway, { retry: { count: 3, baseDelayMs: 1 }, refreshToken: async () => `fresh-${++refreshes}` });
+    const result = await record(client.chat$(hello));
+    expect(result.values.map((r) => r.content)).toEqual(['done']);
+    expect(ctx.gateway.requests.map((r) => r.token)).toEqual(['token-0', 'fresh-1', 'fresh-1', 'fresh-2']);
+    expect(refreshes).toBe(2);
+  });
+
+  it('bounds refreshes by the re-sends: one per run of 401s, a passing failure between runs', async () => {
+    ctx.gateway.route((req, reply) => (req.seq % 2 === 1 ? reply.json(401, {}) : reply.json(503, {}, { 'retry-after': '0' })));
+    let refreshes = 0;
+    const { client } = clientFor(ctx.gateway, { retry: { count: 2, baseDelayMs: 1 }, refreshToken: async () => `fresh-${++refreshes}` });
+    const result = await record(client.chat$(hello));
+    // 401 -> refresh, 503 -> re-send 1, 401 -> refresh, 503 -> re-send 2, 401 -> refresh, 503 -> count spent
+    expect((result.error as LLMProviderError).status).toBe(503);
+    expect(ctx.gateway.requests).toHaveLength(6);
+    expect(refreshes).toBe(3);
+  });
+
+  it('refreshes at most once per run of 401s, and a refresh does not renew the count of re-sends', async () => {
     ctx.gateway.route((req, reply) => {
       if (req.seq % 2 === 1) return reply.text(503, 'busy', { 'retry-after': '0' });
       reply.json(401, {});

@@ -174,6 +174,16 @@ describe('chatStream$', () => {
     expect(ctx.gateway.requests[0].abortedByClient).toBe(true);
   });
 
+  it('waits for the first byte as long as a request’s own longer `timeout` allows (plus 1 s)', async () => {
+    ctx.gateway.route(async (_req, reply) => {
+      await delay(300);
+      await reply.sse([chunk('late but in time')]);
+    });
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 100 });
+    const result = await record(client.chatStream$({ ...hello, timeout: 5 }));
+    expect(result.values.map((c) => c.content)).toEqual(['late but in time']);
+  });
+
   it('times out a silence between events; keep-alive comments do not hold it open', async () => {
     ctx.gateway.route(async (_req, reply) => {
       await reply.sse([chunk('a')], { done: false, end: false });
