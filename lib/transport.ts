@@ -3,7 +3,7 @@
  * aborts the request (an AbortController wired to axios' `signal`), which closes the socket.
  */
 import axios, { AxiosError, AxiosRequestConfig, AxiosResponse } from 'axios';
-import { catchError, EMPTY, map, mergeMap, Observable } from 'rxjs';
+import { catchError, EMPTY, finalize, map, mergeMap, Observable, timeout } from 'rxjs';
 import { bodyBytes, bodyText, ResponseBody } from './body-stream';
 import {
   ConnectionError,
@@ -95,19 +95,43 @@ function post<T>(
       } else {
         return read(bytes, request);
       }
-      // A body that breaks off changes nothing of what the status says: what did arrive explains it.
-      return bodyText(bytes.pipe(catchError(() => EMPTY)), 64 * 1024).pipe(
+      // A body that breaks off, or goes silent, changes nothing of what the status says: what did arrive
+      // explains it.
+      return bodyText(bytes.pipe(timeout({ each: ERROR_BODY_SILENCE_MS, with: () => EMPTY }), catchError(() => EMPTY)), 64 * 1024).pipe(
         map((text) => {
           throw toError(withoutSecret(text, call.token));
         }),
+        finalize(() => stopUpload(response)),
       );
     }),
   );
 }
 
-/** `type/subtype` of a Content-Type, lower-cased (media types are case-insensitive: RFC 9110 §8.3.1). */
+/**
+ * How long an error answer's body may stay silent before the status is reported with what arrived of it:
+ * the status is known from the head, and a stalled body must not turn a 401 (which a refresh cures) or a 503
+ * (which a retry may) into a timeout.
+ */
+export const ERROR_BODY_SILENCE_MS = 1000;
+
+/**
+ * A server may answer with an error before it has read the whole request body (an early 401 or 413) and then
+ * read no more. Node's http adapter would go on sending that body after the call is over, holding the socket
+ * for as long as the server does; the call has its answer, so the request is destroyed. (The fetch adapter
+ * stops by itself. A 200 comes after the body was read, in any gateway that reads requests before answering.)
+ */
+function stopUpload(response: AxiosResponse): void {
+  const clientRequest = response.request as { writableFinished?: boolean; destroy?: () => void } | undefined;
+  if (clientRequest?.writableFinished === false && typeof clientRequest.destroy === 'function') clientRequest.destroy();
+}
+
+/**
+ * `type/subtype` of a Content-Type, lower-cased (media types are case-insensitive: RFC 9110 §8.3.1). A header
+ * sent twice reaches us joined with ", " by the fetch adapter (Node's http adapter keeps the first line): the
+ * first is taken either way.
+ */
 export function mediaType(contentType: string): string {
-  return contentType.split(';')[0].trim().toLowerCase();
+  return contentType.split(/[;,]/)[0].trim().toLowerCase();
 }
 
 /** The response's body as bytes; unsubscribing before its end closes the connection (see closeConnection). */
