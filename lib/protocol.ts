@@ -9,7 +9,8 @@ import { LLMProviderError, ResponseValidationError } from './errors';
 /** One chat message as the gateway takes it (OpenAI style: `role`, `content`, and whatever else the role needs). */
 export interface ChatMessage {
   role: string;
-  content?: string | null;
+  /** Text, or content parts as the gateway's provider takes them (`[{ type: 'text', text }, { type: 'image_url', … }]`). */
+  content?: string | null | ReadonlyArray<Record<string, unknown>>;
   [key: string]: unknown;
 }
 

@@ -102,6 +102,15 @@ describe('chat$', () => {
     expect(ctx.gateway.requests).toHaveLength(2);
   });
 
+  it('sends content parts (text and image) as they are', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'a cat' }));
+    const { client } = clientFor(ctx.gateway);
+    const parts = [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }];
+    const result = await record(client.chat$({ model: 'vision', messages: [{ role: 'user', content: parts }] }));
+    expect(result.values.map((r) => r.content)).toEqual(['a cat']);
+    expect((ctx.gateway.requests[0].body as { messages: unknown[] }).messages).toEqual([{ role: 'user', content: parts }]);
+  });
+
   it('maps 404 to ModelNotFoundError naming the model, and what the gateway said', async () => {
     ctx.gateway.route((_req, reply) => reply.json(404, { detail: 'no such model' }));
     const { client } = clientFor(ctx.gateway);
