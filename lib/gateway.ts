@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { ClientStatus } from './client-status';
 import type { LLMRequest, LLMResponse, StreamChunk } from './protocol';
 
 /**
@@ -10,4 +11,9 @@ export interface LlmGateway {
   chat$(request: LLMRequest): Observable<LLMResponse>;
   /** The answer as it is generated: emits {@link StreamChunk}s, completes at the end of the stream. */
   chatStream$(request: LLMRequest): Observable<StreamChunk>;
+  /**
+   * Each token refresh and transient retry as it starts, for a "reconnecting" banner. Optional: app code that
+   * takes an `LlmGateway` reads `gateway.status$?.…`; the client and the testing controller's fake have it.
+   */
+  readonly status$?: Observable<ClientStatus>;
 }

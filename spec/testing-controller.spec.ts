@@ -1,7 +1,7 @@
 /** The fake gateway and its testing controller: imperative answers, marbles, and what verify() catches. */
 import { BehaviorSubject, firstValueFrom, map, Observable, of, switchMap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { accumulate, GatewayError, LlmGateway, LLMResponse, runTools$, textSoFar, ToolLoopEvent } from '../lib';
+import { accumulate, GatewayError, LlmGateway, LlmGatewayClient, LLMResponse, runTools$, textSoFar, ToolLoopEvent } from '../lib';
 import {
   LlmExpectationError,
   LlmGatewayTestingController,
@@ -155,6 +155,17 @@ describe('LlmGatewayTestingController, imperatively', () => {
     req.flush('once');
     expect(() => req.flush('twice')).toThrow('Cannot flush: the request was already answered');
     expect(() => req.error(new Error('x'))).toThrow(TestRequestClosedError);
+  });
+
+  it('drives an app’s "reconnecting" banner through the fake’s status$', () => {
+    // App code that only knows LlmGateway: status$ is optional there, so it reads it with ?.
+    const banner = (gateway: LlmGateway) => gateway.status$?.pipe(map((s) => `reconnecting in ${s.delayMs / 1000} s (${s.reason})`));
+    const shown: string[] = [];
+    banner(llm.gateway)?.subscribe((text) => shown.push(text));
+    llm.gateway.status$.next({ type: 'retrying', attempt: 1, delayMs: 2000, reason: 'status 503' });
+    expect(shown).toEqual(['reconnecting in 2 s (status 503)']);
+    const client: LlmGateway = new LlmGatewayClient({ serverUrl: 'http://127.0.0.1:1', token$: new BehaviorSubject('t') });
+    expect(client.status$).toBeDefined();
   });
 });
 

@@ -4,6 +4,8 @@
  * the fake's `chat$`/`chatStream$` becomes a {@link TestLlmRequest} the test finds and answers.
  * Browser-safe (rxjs and types only), so it runs in Karma or Jest + jsdom as well as in Node.
  */
+import { Subject } from 'rxjs';
+import type { ClientStatus } from '../../client-status';
 import type { LlmGateway } from '../../gateway';
 import type { LLMRequest, LLMResponse, StreamChunk } from '../../protocol';
 import { LlmRequestKind, requestObservable, TestLlmRequest } from './test-llm-request';
@@ -35,6 +37,12 @@ export class LlmExpectationError extends Error {
 
 /** The fake {@link LlmGateway} of a testing controller: records every request, answers none by itself. */
 export class FakeLlmGateway implements LlmGateway {
+  /**
+   * What the app's "reconnecting" banner reads: nothing happens on it unless the test pushes a status,
+   * e.g. `llm.gateway.status$.next({ type: 'retrying', attempt: 1, delayMs: 2000, reason: 'status 503' })`.
+   */
+  readonly status$ = new Subject<ClientStatus>();
+
   /** @internal Made by the controller, which receives each request. */
   constructor(private readonly onRequest: (handle: TestLlmRequest) => void) {}
 
