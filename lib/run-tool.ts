@@ -37,14 +37,34 @@ export function runTool(tools: Tools, call: ToolCall, step: number): Observable<
     const error = new UnknownToolError(call.name, Object.keys(tools));
     return of({ call, content: toolErrorText(error), error });
   }
-  // A copy: a tool that fills in a default or deletes a key must not rewrite what the model asked for (the
-  // `turn` and `tool-call` events, the assistant message of the next request).
-  return withAbortSignal((signal) => asObservableInput(() => tool(structuredClone(call.arguments), { call, step, signal }))).pipe(
+  // A copy: a tool that fills in a default or deletes a key, in its arguments or in the call of its context,
+  // must not rewrite what the model asked for (the `turn` and `tool-call` events, the assistant message of the
+  // next request).
+  return withAbortSignal((signal) =>
+    asObservableInput(() => {
+      const args = copyJson(call.arguments);
+      return tool(args, { call: { ...call, arguments: args }, step, signal });
+    }),
+  ).pipe(
     takeLast(1),
     defaultIfEmpty(undefined),
     map((value): ToolResult => ({ call, content: toolValueText(value) })),
-    catchError((error: unknown) => of({ call, content: toolErrorText(error), error })),
+    // A failure without a reason (`Promise.reject()`, `error()`) is still a failure: `error` is always set.
+    catchError((error: unknown) => of({ call, content: toolErrorText(error), error: error ?? new Error(String(error)) })),
   );
+}
+
+/**
+ * A deep copy of JSON-shaped data (the arguments as parsed from the wire): arrays and plain objects are copied,
+ * anything else is kept. Not `structuredClone`, which jsdom (Jest's browser environment, where the testing
+ * controller runs) and older browsers lack. `Object.fromEntries` defines keys, so a `"__proto__"` key stays a key.
+ */
+function copyJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyJson) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyJson(item)])) as T;
 }
 
 /** The tool's output as something `from` takes; a plain value (even a string or an array) is ONE value. */
