@@ -58,6 +58,8 @@ export async function runGateway(args: string[], io: CliIo): Promise<number> {
     port,
     auth: { tokenTtlMs, loginWithoutToken: true },
     model: { wordDelayMs: 30 },
+    // It runs until Ctrl-C and nobody reads its request log: keeping every request would grow without end.
+    record: false,
   });
   if (upstream) gateway.route(forwardToOpenAi({ url: upstream, apiKey, log: (line) => io.stderr.write(`llm-gateway-rx gateway: ${line}\n`) }));
   const ttl = `${(tokenTtlMs ?? 900_000) / 1000} s`;

@@ -65,6 +65,8 @@ export class ScriptedReply implements Reply {
   private cutByServer = false;
   private cutShort = false;
   private dropping = false;
+  /** Settles the writes not yet flushed; the response closing settles them all (one listener, not one each). */
+  private readonly unflushed = new Set<() => void>();
 
   constructor(private readonly res: ServerResponse) {
     // A write racing a client abort reports EPIPE/ECONNRESET here; that is the client's prerogative, not a fault.
@@ -72,6 +74,7 @@ export class ScriptedReply implements Reply {
     res.once('close', () => {
       this.cutShort ||= !res.writableFinished;
       this.lifetime.abort();
+      for (const settle of [...this.unflushed]) settle();
     });
   }
 
@@ -130,11 +133,11 @@ export class ScriptedReply implements Reply {
     if (this.gone()) return Promise.resolve();
     return new Promise((resolve) => {
       const settle = (): void => {
-        this.signal.removeEventListener('abort', settle);
+        this.unflushed.delete(settle);
         resolve();
       };
       // A flush can wait for ever on a client that stopped reading; the response closing settles it too.
-      this.signal.addEventListener('abort', settle, { once: true });
+      this.unflushed.add(settle);
       this.res.write(bytes, settle);
     });
   }

@@ -19,6 +19,11 @@ export interface TestGatewayOptions {
   model?: ScriptedModelOptions;
   /** Dev JWT checking; default false: any Bearer token (or none) is accepted. */
   auth?: DevAuthOptions | false;
+  /**
+   * Keep each request in `requests` (default true: what tests read). `false` keeps none, for a gateway that
+   * serves for a long time (the CLI's): every record holds its request's headers and whole body.
+   */
+  record?: boolean;
 }
 
 /**
@@ -79,6 +84,7 @@ interface Waiter {
 class LoopbackGateway implements TestGateway {
   readonly requests: RecordedRequest[] = [];
   private refreshes = 0;
+  private received = 0;
   private handler: GatewayHandler | null = null;
   private address = '';
   private closing: Promise<void> | undefined;
@@ -158,7 +164,8 @@ class LoopbackGateway implements TestGateway {
     reply.signal.addEventListener('abort', () => this.openReplies.delete(reply), { once: true });
     const { record, bodyRead } = recordRequest(req, reply);
     await bodyRead;
-    record.seq = this.requests.push(record);
+    record.seq = ++this.received;
+    if (this.options.record !== false) this.requests.push(record);
     for (const waiter of [...this.waiters]) waiter.check();
     if (reply.signal.aborted) return;
     try {
