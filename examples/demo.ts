@@ -14,6 +14,11 @@ const ANSWER =
   'tokens arrive as a stream you can map, filter and render, and unsubscribing aborts the HTTP request. ' +
   'When the JWT expires, one shared refresh serves every request that was waiting, and each is sent again.';
 
+// `npm run demo | head -3`: once the reader has gone, stop quietly (as the CLI does) instead of a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+});
+
 async function main(): Promise<void> {
   const gateway = await startTestGateway({
     auth: { tokenTtlRequests: 1 },

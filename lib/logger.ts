@@ -17,3 +17,11 @@ export const silentLogger: Logger = { warn: () => undefined };
 export function withoutSecret(text: string, secret: string): string {
   return secret.length > 0 && text.includes(secret) ? text.split(secret).join('[redacted]') : text;
 }
+
+/** `url` without its user name and password: what a message or a log may show of a URL given with them. */
+export function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
+}

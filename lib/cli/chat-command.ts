@@ -26,7 +26,8 @@ Sends one prompt to the gateway and prints the answer as it streams in.
                       fetched from the server's /api/v1/auth/refresh (works with \`llm-gateway-rx gateway\`)
   --no-stream         one /chat request instead of a stream
   --json              print the final LLMResponse as JSON on stdout, and nothing else there
-  --timeout S         seconds: the whole request, or the longest silence of a stream (default 120)
+  --timeout S         seconds: the whole request, or the longest silence of a stream (default 120);
+                      also bounds the dev login (default 30) and each token refresh
   -h, --help          this text
 
 A prompt of "-" is read from stdin.`;
@@ -63,13 +64,14 @@ export async function runChat(args: string[], io: CliIo): Promise<number> {
   if (!values.server) throw new UsageError('chat needs --server URL (the gateway, e.g. http://127.0.0.1:8787)');
   const serverUrl = httpUrl('--server', values.server);
   const timeoutMs = values.timeout === undefined ? undefined : seconds('--timeout', values.timeout) * 1000;
+  if (values.model.trim() === '') throw new UsageError(`--model needs a model name, got "${values.model}"`);
   let prompt: string;
   let token: string;
   try {
     // `echo question | llm-gateway-rx chat -` ends the prompt with the shell's newline: not part of the question.
     prompt = positionals.join(' ') === '-' ? (await readAll(io.stdin, io.interrupted)).replace(/\r?\n$/, '') : positionals.join(' ');
     if (prompt.trim() === '') throw new UsageError('chat needs a prompt: llm-gateway-rx chat "your question" --server URL');
-    token = await initialToken(serverUrl, values['token-env'], io);
+    token = await initialToken(serverUrl, values['token-env'], io, timeoutMs);
   } catch (error) {
     // Ctrl-C while the prompt is read or the dev login is under way: both stop at once.
     if (!io.interrupted.aborted) throw error;
@@ -78,13 +80,17 @@ export async function runChat(args: string[], io: CliIo): Promise<number> {
   }
   const token$ = new BehaviorSubject(token);
   const spinner = startSpinner(io.stderr, 'waiting for the first token…');
+  const log = (message: string) => {
+    if (!io.interrupted.aborted) spinner.print(`llm-gateway-rx: ${message}`);
+  };
   const client = new LlmGatewayClient({
     serverUrl,
     token$,
     timeoutMs,
     // The signal: a refresh under way at Ctrl-C must not hold the process open until it ends.
-    refreshToken: () => fetchGatewayToken(serverUrl, token$.value, io.interrupted),
-    logger: { warn: (message) => spinner.print(`llm-gateway-rx: ${message}`), debug: (message) => spinner.print(`llm-gateway-rx: ${message}`) },
+    refreshToken: () => fetchGatewayToken(serverUrl, token$.value, io.interrupted, timeoutMs),
+    // After Ctrl-C the request is being torn down: what fails on the way ("refresh failed: canceled") is no news.
+    logger: { warn: (message) => log(message), debug: (message) => log(message) },
   });
   const request = { model: values.model, messages: [{ role: 'user', content: prompt }] };
   const started = performance.now();
@@ -119,8 +125,8 @@ export async function runChat(args: string[], io: CliIo): Promise<number> {
   return ExitCode.ok;
 }
 
-async function initialToken(serverUrl: string, tokenEnv: string | undefined, io: CliIo): Promise<string> {
-  if (tokenEnv === undefined) return fetchGatewayToken(serverUrl, undefined, io.interrupted);
+async function initialToken(serverUrl: string, tokenEnv: string | undefined, io: CliIo, timeoutMs?: number): Promise<string> {
+  if (tokenEnv === undefined) return fetchGatewayToken(serverUrl, undefined, io.interrupted, timeoutMs);
   const token = io.env[tokenEnv];
   if (!token) throw new AuthenticationError(`--token-env ${tokenEnv}: that environment variable is empty or not set`);
   return token;

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { forwardToOpenAi } from '../testing/openai-upstream';
-import { withoutCredentials } from '../testing/openai-upstream-request';
+import { withoutCredentials } from '../logger';
 import { startTestGateway } from '../testing/test-gateway';
 import type { CliIo } from './cli-io';
 import { ExitCode, UsageError } from './exit-codes';

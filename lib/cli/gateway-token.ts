@@ -4,7 +4,8 @@
  * refresh presenting no token, which the dev gateway of `llm-gateway-rx gateway` accepts).
  */
 import axios from 'axios';
-import { AuthenticationError, ConnectionError, errorDetail } from '../errors';
+import { AuthenticationError, ConnectionError, errorDetail, RequestTimeoutError } from '../errors';
+import { withoutCredentials, withoutSecret } from '../logger';
 
 const REFRESH_PATH = '/api/v1/auth/refresh';
 
@@ -12,10 +13,12 @@ const REFRESH_PATH = '/api/v1/auth/refresh';
  * POSTs to `{serverUrl}/api/v1/auth/refresh` with `current` as the Bearer token (none: a dev login) and resolves
  * with the new token. Rejects with {@link AuthenticationError} for any answer but a 200 with an `access_token`
  * (the message says how to pass a token instead), and with {@link ConnectionError} when the server is not there
- * or `signal` aborted the request. Neither message contains a token.
+ * or `signal` aborted the request, and with {@link RequestTimeoutError} when no answer came within `timeoutMs`.
+ * No message contains a token (not even one the server echoes back) or a password in `serverUrl`.
  */
-export async function fetchGatewayToken(serverUrl: string, current?: string, signal?: AbortSignal): Promise<string> {
+export async function fetchGatewayToken(serverUrl: string, current?: string, signal?: AbortSignal, timeoutMs = 30_000): Promise<string> {
   const url = serverUrl.replace(/\/+$/, '') + REFRESH_PATH;
+  const shownUrl = withoutCredentials(url);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (current) headers.authorization = `Bearer ${current}`;
   let status: number;
@@ -28,7 +31,7 @@ export async function fetchGatewayToken(serverUrl: string, current?: string, sig
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       maxRedirects: 0,
-      timeout: 30_000,
+      timeout: timeoutMs,
       signal,
     });
     status = response.status;
@@ -36,13 +39,15 @@ export async function fetchGatewayToken(serverUrl: string, current?: string, sig
   } catch (error) {
     const code = (error as { code?: string }).code;
     // Drop the axios error itself: its config carries the Authorization header.
-    throw new ConnectionError(`Cannot reach ${url}${code ? ` (${code})` : ''}`, { request: { method: 'POST', url } });
+    if ((code === 'ECONNABORTED' || code === 'ETIMEDOUT') && !signal?.aborted) throw new RequestTimeoutError(timeoutMs, 'refresh', { request: { method: 'POST', url: shownUrl } });
+    throw new ConnectionError(`Cannot reach ${shownUrl}${code ? ` (${code})` : ''}`, { request: { method: 'POST', url: shownUrl } });
   }
   const token = status === 200 ? accessToken(text) : undefined;
   if (token) return token;
-  const why = status === 200 ? 'no access_token in the answer' : `status ${status}: ${errorDetail(text).slice(0, 200)}`;
+  // A server may quote the Authorization header back: cut the token out before the detail goes anywhere.
+  const why = status === 200 ? 'no access_token in the answer' : `status ${status}: ${withoutSecret(errorDetail(text), current ?? '').slice(0, 200)}`;
   const hint = current ? '' : '; pass a JWT with --token-env VAR, or point --server at `llm-gateway-rx gateway`';
-  throw new AuthenticationError(`Token ${current ? 'refresh' : 'request'} at ${url} failed (${why})${hint}`, { status, request: { method: 'POST', url } });
+  throw new AuthenticationError(`Token ${current ? 'refresh' : 'request'} at ${shownUrl} failed (${why})${hint}`, { status, request: { method: 'POST', url: shownUrl } });
 }
 
 function accessToken(text: string): string | undefined {

@@ -92,6 +92,11 @@ if (require.main === module) {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(ExitCode.ok);
   });
+  // A closed stderr (`2>&1 | head -1`) only loses the summary and messages: the command goes on, and its exit
+  // code still says how it went (unhandled, the EPIPE would crash it with exit 1).
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   const io: CliIo = {
     // A getter: touching process.stdin opens it, which only `chat -` needs.
     get stdin() {

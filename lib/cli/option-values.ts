@@ -25,7 +25,7 @@ export function httpUrl(option: string, text: string): string {
 
 /** A TCP port, 0 (any free port) to 65535. */
 export function portNumber(option: string, text: string): number {
-  const port = Number(text);
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${option} takes a port number (0-65535), got "${text}"`);
   return port;
 }

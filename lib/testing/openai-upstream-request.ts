@@ -55,11 +55,3 @@ function send(http: AxiosInstance, url: string, shownUrl: string, body: object, 
     }),
   );
 }
-
-/** `url` without its user name and password. */
-export function withoutCredentials(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString();
-}
