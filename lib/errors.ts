@@ -5,6 +5,7 @@
  * No error ever holds the JWT: messages are built from status, body and URL only, and a transport failure's
  * `cause` is the underlying system error, never the axios error (whose config carries the headers).
  */
+import { withoutSecret } from './logger';
 
 /** Where a failed request went: method and URL, never headers. */
 export interface RequestInfo {
@@ -153,7 +154,40 @@ export function messageOf(thrown: unknown): string {
 
 /** The {@link ConnectionError} of a body that broke off after its 200. */
 export function connectionLost(cause: unknown, request: RequestInfo): ConnectionError {
-  return new ConnectionError(`Connection lost mid-response: ${messageOf(cause)}`, { cause, request, status: 200 });
+  const axiosError = axiosErrorIn(cause);
+  // An axios error here (an app's signal or cancel token aborted the body) carries the request's config.
+  return new ConnectionError(`Connection lost mid-response: ${messageOf(cause)}`, { cause: axiosError ? withoutConfig(axiosError) : cause, request, status: 200 });
+}
+
+/** What of an axios error (of any axios copy: told by its flag) may be kept. */
+export interface AxiosErrorLike {
+  isAxiosError: true;
+  message: string;
+  code?: string;
+  cause?: unknown;
+}
+
+/**
+ * The first axios error in `error`'s cause chain, `error` included: an app's interceptor may wrap axios' error
+ * in one of its own, with axios' as its `cause`. Its `config` holds the Authorization header.
+ */
+export function axiosErrorIn(error: unknown): AxiosErrorLike | undefined {
+  let current = error;
+  for (let depth = 0; typeof current === 'object' && current !== null && depth < 10; depth++) {
+    if ((current as { isAxiosError?: unknown }).isAxiosError === true) return current as AxiosErrorLike;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A cause to keep in place of an axios error: the system error it wraps (its `code`, e.g. `ECONNREFUSED`), unless
+ * that holds an axios error in turn; else a plain Error with its message and code.
+ */
+export function withoutConfig(axiosError: AxiosErrorLike): unknown {
+  const inner = axiosError.cause;
+  if (inner !== undefined && axiosErrorIn(inner) === undefined) return inner;
+  return Object.assign(new Error(axiosError.message), { code: axiosError.code });
 }
 
 /** Extracts the human-readable detail of an error body as the reference does: `detail`, else `error`, else the text. */
@@ -177,7 +211,8 @@ export function detailOf(payload: { detail?: unknown; error?: unknown }): string
 
 /**
  * Maps a non-200 answer to its error class (401 here means "not cured by a refresh"). The body is cut to
- * 2 kB in the message so an HTML error page cannot flood a log.
+ * 2 kB in the message so an HTML error page cannot flood a log. `secret` (the token sent) is removed from the
+ * detail once decoded: a JSON string may spell it with escapes (`\u002B`, `\/`) that the raw body hides.
  */
 export function errorFromStatus(
   status: number,
@@ -185,15 +220,16 @@ export function errorFromStatus(
   model: string,
   request?: RequestInfo,
   retryAfterMs?: number,
+  secret = '',
 ): LLMProviderError {
   const options = { status, request, retryAfterMs };
   switch (status) {
     case 401:
       return new AuthenticationError('Authentication failed', options);
     case 404:
-      return new ModelNotFoundError(model, options, truncate(errorDetail(body).trim(), 200));
+      return new ModelNotFoundError(model, options, truncate(withoutSecret(errorDetail(body), secret).trim(), 200));
     case 502:
-      return new GatewayError(truncate(errorDetail(body)), options);
+      return new GatewayError(truncate(withoutSecret(errorDetail(body), secret)), options);
     case 0:
       // What a browser's fetch reports for a redirect it was told not to follow (`redirect: 'manual'`): an
       // opaque response, no status, no headers, no body.

@@ -10,12 +10,23 @@ export interface Logger {
 /** The default: malformed lines and refreshes are reported nowhere. */
 export const silentLogger: Logger = { warn: () => undefined };
 
+/** The shortest start of a secret, at the end of a text, that {@link withoutSecret} redacts. */
+const PARTIAL_SECRET_CHARS = 8;
+
 /**
  * `text` with every occurrence of `secret` replaced by `[redacted]`. A server may echo the request back (debug
  * error pages, a malformed line quoting the headers): our token must not travel on into a message or a log.
+ * A text that ends in the first {@link PARTIAL_SECRET_CHARS} or more characters of `secret` has that end
+ * replaced too: an error body that stalled or broke off (or was cut at a bound) mid-token holds all of it but
+ * its last characters.
  */
 export function withoutSecret(text: string, secret: string): string {
-  return secret.length > 0 && text.includes(secret) ? text.split(secret).join('[redacted]') : text;
+  if (secret.length === 0) return text;
+  const whole = text.includes(secret) ? text.split(secret).join('[redacted]') : text;
+  for (let start = Math.max(0, whole.length - secret.length + 1); start <= whole.length - PARTIAL_SECRET_CHARS; start++) {
+    if (secret.startsWith(whole.slice(start))) return `${whole.slice(0, start)}[redacted]`;
+  }
+  return whole;
 }
 
 /** `url` without its user name and password: what a message or a log may show of a URL given with them. */

@@ -2,10 +2,11 @@
  * One POST to the gateway as a cold Observable over axios: nothing is sent before subscribe, and unsubscribing
  * aborts the request (an AbortController wired to axios' `signal`), which closes the socket.
  */
-import axios, { AxiosError, AxiosRequestConfig, AxiosResponse } from 'axios';
+import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { catchError, EMPTY, finalize, map, mergeMap, Observable, timeout } from 'rxjs';
 import { bodyBytes, bodyText, ResponseBody } from './body-stream';
 import {
+  axiosErrorIn,
   ConnectionError,
   errorFromStatus,
   LLMProviderError,
@@ -13,6 +14,7 @@ import {
   RequestInfo,
   ResponseValidationError,
   StreamError,
+  withoutConfig,
 } from './errors';
 import { withoutSecret } from './logger';
 
@@ -89,7 +91,7 @@ function post<T>(
       const type = String(response.headers['content-type'] ?? '');
       let toError: (text: string) => LLMProviderError;
       if (response.status !== 200) {
-        toError = (text) => errorFromStatus(response.status, text, call.model, request, parseRetryAfter(response.headers['retry-after']));
+        toError = (text) => errorFromStatus(response.status, text, call.model, request, parseRetryAfter(response.headers['retry-after']), call.token);
       } else if (accept === EVENT_STREAM && type !== '' && mediaType(type) !== EVENT_STREAM) {
         toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${text.slice(0, 500)}`, { request });
       } else {
@@ -205,11 +207,14 @@ function send(call: GatewayCall, options: TransportOptions, accept: string, requ
   });
 }
 
-/** Maps an axios failure to our errors, dropping the axios error itself: its `config` holds the token. */
+/**
+ * Maps an axios failure to our errors, dropping the axios error itself: its `config` holds the token. So is an
+ * app's error that wraps one (an interceptor's): the axios error it wraps is what failed.
+ */
 function transportError(error: unknown, request: RequestInfo): LLMProviderError {
-  if (!axios.isAxiosError(error)) return new LLMProviderError(`Request failed: ${String(error)}`, { cause: error, request });
-  const axiosError = error as AxiosError;
-  const cause = axiosError.cause ?? Object.assign(new Error(axiosError.message), { code: axiosError.code });
+  const axiosError = axiosErrorIn(error);
+  if (!axiosError) return new LLMProviderError(`Request failed: ${String(error)}`, { cause: error, request });
+  const cause = withoutConfig(axiosError);
   const code = (cause as { code?: string }).code ?? axiosError.code;
   return new ConnectionError(`Network error${code ? ` (${code})` : ''}: ${axiosError.message}`, { cause, request });
 }

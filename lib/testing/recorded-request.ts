@@ -36,11 +36,20 @@ export interface RecordedRequest {
   abortedByClient: boolean;
 }
 
-/** A record being filled in: `bodyRead` settles when the body has ended or the response closed first. */
+/**
+ * A record being filled in: `bodyRead` settles when the body has ended or the response closed first, with
+ * false when the body went over {@link MAX_REQUEST_BYTES} (reading stopped there; `record.body` stays '').
+ */
 export interface RequestRecording {
   record: RecordedRequest;
-  bodyRead: Promise<void>;
+  bodyRead: Promise<boolean>;
 }
+
+/**
+ * The largest request body the gateway reads: a long-running dev gateway on a well-known port must not hold
+ * whatever anyone sends it (a body past ~512 MB cannot even become a string: the process would die).
+ */
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
 /**
  * Starts recording `req`, answered through `reply`. The record is complete (body included) once `bodyRead`
@@ -70,7 +79,9 @@ export function recordRequest(req: IncomingMessage, reply: ScriptedReply): Reque
     { once: true },
   );
   const bodyRead = readBody(req, reply.signal).then((text) => {
+    if (text === undefined) return false;
     record.body = parseBody(text);
+    return true;
   });
   return { record, bodyRead };
 }
@@ -80,16 +91,31 @@ function bearerToken(authorization: string | undefined): string | undefined {
   return match ? match[1].trim() : undefined;
 }
 
-function readBody(req: IncomingMessage, responseClosed: AbortSignal): Promise<string> {
+/** The body as text, or undefined (and reading paused) once it is over {@link MAX_REQUEST_BYTES}. */
+function readBody(req: IncomingMessage, responseClosed: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    const finish = (): void => {
+    let size = 0;
+    const stop = (): void => {
       responseClosed.removeEventListener('abort', finish);
+      req.off('data', onData);
+      req.off('end', finish);
+    };
+    const finish = (): void => {
+      stop();
       resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) return void chunks.push(chunk);
+      stop();
+      req.pause();
+      chunks.length = 0;
+      resolve(undefined);
     };
     // An aborted upload never emits 'end'; the response closing is when we stop waiting for it.
     responseClosed.addEventListener('abort', finish, { once: true });
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('data', onData);
     req.on('end', finish);
     req.on('error', () => undefined);
   });

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { messageOf } from '../errors';
 import { DevTokenAuthority, type DevAuthOptions } from './dev-tokens';
-import { recordRequest, type RecordedRequest } from './recorded-request';
+import { MAX_REQUEST_BYTES, recordRequest, type RecordedRequest } from './recorded-request';
 import { ScriptedReply, type Reply } from './reply';
 import { answerAsScriptedModel, type ScriptedModelOptions } from './scripted-model';
 
@@ -163,7 +163,8 @@ class LoopbackGateway implements TestGateway {
     this.openReplies.add(reply);
     reply.signal.addEventListener('abort', () => this.openReplies.delete(reply), { once: true });
     const { record, bodyRead } = recordRequest(req, reply);
-    await bodyRead;
+    // Refused before anything else, auth included: the body was not read past the bound.
+    if (!(await bodyRead)) return reply.json(413, { detail: `request body over ${MAX_REQUEST_BYTES} bytes` }, { connection: 'close' });
     record.seq = ++this.received;
     if (this.options.record !== false) this.requests.push(record);
     for (const waiter of [...this.waiters]) waiter.check();
