@@ -5,28 +5,10 @@
 import axios from 'axios';
 import { tap } from 'rxjs';
 import { GatewayError, LLMProviderError, ModelNotFoundError } from '../lib';
+import { everyForm, SECRET } from './support/leak-check';
 import { clientFor, errorOf, hello, useGateway } from './support/harness';
 
 const ctx = useGateway();
-const SECRET = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.sEcReT-sig';
-
-/** Every form of an error a user might log: message, stack, JSON, and the cause chain. */
-function everyForm(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const e = current as Error & Record<string, unknown>;
-    parts.push(String(e.message), String(e.stack), JSON.stringify(e), String(e));
-    try {
-      parts.push(JSON.stringify({ ...e }));
-    } catch {
-      parts.push('[circular]');
-    }
-    current = e.cause;
-  }
-  return parts.join('\n');
-}
-
 /** Every key reachable from the error through enumerable properties and causes. */
 function keysReachable(root: unknown): string[] {
   const keys: string[] = [];

@@ -3,27 +3,10 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { BehaviorSubject, Observable } from 'rxjs';
 import { AuthenticationError, LLMProviderError, StreamError } from '../lib';
+import { everyForm, SECRET } from './support/leak-check';
 import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
-const SECRET = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.sEcReT-sig';
-
-/** Every form of an error a user might log: message, stack, JSON, and the cause chain. */
-function everyForm(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const e = current as Error & Record<string, unknown>;
-    parts.push(String(e.message), String(e.stack), JSON.stringify(e), String(e));
-    try {
-      parts.push(JSON.stringify({ ...e }));
-    } catch {
-      parts.push('[circular]');
-    }
-    current = e.cause;
-  }
-  return parts.join('\n');
-}
 
 describe('the token never leaks through an error', () => {
   const cases: Array<[string, (c: ReturnType<typeof clientFor>['client']) => Observable<unknown>, (url: string) => string | undefined]> = [

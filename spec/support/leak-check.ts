@@ -1,0 +1,21 @@
+/** What the security specs look for a token in. */
+
+/** A JWT-shaped token whose parts are easy to search for ('sEcReT', the base64 of 'secret-payload'). */
+export const SECRET = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.sEcReT-sig';
+
+/** Every form of an error a user might log: message, stack, JSON, and the cause chain. */
+export function everyForm(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const e = current as Error & Record<string, unknown>;
+    parts.push(String(e.message), String(e.stack), JSON.stringify(e), String(e));
+    try {
+      parts.push(JSON.stringify({ ...e }));
+    } catch {
+      parts.push('[circular]');
+    }
+    current = e.cause;
+  }
+  return parts.join('\n');
+}
