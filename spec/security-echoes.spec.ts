@@ -5,26 +5,10 @@
 import axios from 'axios';
 import { tap } from 'rxjs';
 import { GatewayError, LLMProviderError, ModelNotFoundError } from '../lib';
-import { everyForm, SECRET } from './support/leak-check';
+import { everyForm, keysReachable, SECRET } from './support/leak-check';
 import { clientFor, errorOf, hello, useGateway } from './support/harness';
 
 const ctx = useGateway();
-/** Every key reachable from the error through enumerable properties and causes. */
-function keysReachable(root: unknown): string[] {
-  const keys: string[] = [];
-  const seen = new Set<unknown>();
-  const walk = (value: unknown, depth: number) => {
-    if (value === null || typeof value !== 'object' || seen.has(value) || depth > 6) return;
-    seen.add(value);
-    for (const key of Object.keys(value)) {
-      keys.push(key);
-      walk((value as Record<string, unknown>)[key], depth + 1);
-    }
-    walk((value as { cause?: unknown }).cause, depth + 1);
-  };
-  walk(root, 0);
-  return keys;
-}
 
 describe('a 404 / 502 whose JSON detail quotes the token with escapes', () => {
   // An opaque (non-JWT) token with '+' and '/': ASP.NET's System.Text.Json writes '+' as \u002B, PHP's

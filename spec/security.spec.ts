@@ -3,7 +3,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { BehaviorSubject, Observable } from 'rxjs';
 import { AuthenticationError, LLMProviderError, StreamError } from '../lib';
-import { everyForm, SECRET } from './support/leak-check';
+import { everyForm, keysReachable, SECRET } from './support/leak-check';
 import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
@@ -64,22 +64,6 @@ describe('redirects', () => {
 });
 
 describe('no axios config, no headers, no token in what errors and logs carry', () => {
-  /** Every key reachable from the error through enumerable properties and causes. */
-  function keysReachable(root: unknown): string[] {
-    const keys: string[] = [];
-    const seen = new Set<unknown>();
-    const walk = (value: unknown, depth: number) => {
-      if (value === null || typeof value !== 'object' || seen.has(value) || depth > 6) return;
-      seen.add(value);
-      for (const key of Object.keys(value)) {
-        keys.push(key);
-        walk((value as Record<string, unknown>)[key], depth + 1);
-      }
-      walk((value as { cause?: unknown }).cause, depth + 1);
-    };
-    walk(root, 0);
-    return keys;
-  }
 
   it.each([
     ['connection refused', 'refused'],

@@ -19,3 +19,20 @@ export function everyForm(error: unknown): string {
   }
   return parts.join('\n');
 }
+
+/** Every key reachable from the error through enumerable properties and causes. */
+export function keysReachable(root: unknown): string[] {
+  const keys: string[] = [];
+  const seen = new Set<unknown>();
+  const walk = (value: unknown, depth: number) => {
+    if (value === null || typeof value !== 'object' || seen.has(value) || depth > 6) return;
+    seen.add(value);
+    for (const key of Object.keys(value)) {
+      keys.push(key);
+      walk((value as Record<string, unknown>)[key], depth + 1);
+    }
+    walk((value as { cause?: unknown }).cause, depth + 1);
+  };
+  walk(root, 0);
+  return keys;
+}
