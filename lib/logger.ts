@@ -23,7 +23,13 @@ const PARTIAL_SECRET_CHARS = 8;
 export function withoutSecret(text: string, secret: string): string {
   if (secret.length === 0) return text;
   const whole = text.includes(secret) ? text.split(secret).join('[redacted]') : text;
-  for (let start = Math.max(0, whole.length - secret.length + 1); start <= whole.length - PARTIAL_SECRET_CHARS; start++) {
+  // Only where the secret's first characters occur can its start begin: a native search finds those places,
+  // rather than comparing at every position of the last secret-length of the text (that was quadratic in the
+  // token's length, and runs for each malformed line a hostile stream sends).
+  // (A place found leaves at least the head's length to the end; a secret shorter than the head is its own
+  // head, and no end shorter than the secret starts with all of it: only whole occurrences count then.)
+  const head = secret.slice(0, PARTIAL_SECRET_CHARS);
+  for (let start = whole.indexOf(head, Math.max(0, whole.length - secret.length + 1)); start >= 0; start = whole.indexOf(head, start + 1)) {
     if (secret.startsWith(whole.slice(start))) return `${whole.slice(0, start)}[redacted]`;
   }
   return whole;
