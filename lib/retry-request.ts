@@ -1,8 +1,8 @@
 /**
  * The one retry policy: when a request is sent again, and with which token. A 401 is re-sent once, after a
- * token refresh (see ./auth), and never after a second 401 in a row; a passing failure (a connection error, 429, 503, 504) is re-sent after a backoff
- * when the caller opted in. Never another 4xx, never once the request has emitted: a stream that has begun is
- * never replayed, so no chunk is delivered twice.
+ * token refresh (see ./auth), and never after a second 401 in a row; a passing failure (a connection error,
+ * 429, 503, 504) is re-sent after a backoff when the caller opted in. Never another 4xx, never once the
+ * request has emitted: a stream that has begun is never replayed, so no chunk is delivered twice.
  */
 import { asyncScheduler, catchError, defer, Observable, of, retry, SchedulerLike, tap, throwError, timer } from 'rxjs';
 import { TokenAuth } from './auth';

@@ -1,8 +1,8 @@
 /**
  * A Server-Sent-Events parser over bytes, following the WHATWG HTML "event stream interpretation" rules
  * (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation); the RxJS
- * operator that wraps it is ./parse-sse-events. Line ends are found on the bytes and only whole lines are decoded (see
- * ./split-lines), so chunks may be cut anywhere, inside a CRLF or inside a multi-byte character.
+ * operator that wraps it is ./parse-sse-events. Line ends are found on the bytes and only whole lines are
+ * decoded (see ./split-lines), so chunks may be cut anywhere, inside a CRLF or inside a multi-byte character.
  *
  * No Node built-in is used: it runs in browsers as it does in Node. Invalid UTF-8 becomes U+FFFD, as with the
  * spec's decoder.
@@ -40,8 +40,9 @@ export interface SseParser {
   /**
    * Parses the next bytes of the stream; events complete in them are handed to `onEvent` before it returns.
    * Returns whether the bytes carried SSE content, i.e. any part of a line that is neither blank nor a comment:
-   * what an idle timer counts as life (a stream of `: keep-alive` comments is silent). Throws `StreamError('line-too-long')` when a line grows past `maxLineBytes`, `StreamError('event-too-long')`
-   * when an event's data does; the parser then stays failed (every later `feed()` throws the same error) until
+   * what an idle timer counts as life (a stream of `: keep-alive` comments is silent). Throws
+   * `StreamError('line-too-long')` when a line grows past `maxLineBytes`, `StreamError('event-too-long')` when
+   * an event's data does; the parser then stays failed (every later `feed()` throws the same error) until
    * `end()`. An exception thrown by `onEvent` propagates and leaves the rest of that chunk unparsed.
    */
   feed(chunk: Uint8Array): boolean;

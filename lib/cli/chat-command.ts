@@ -90,7 +90,7 @@ export async function runChat(args: string[], io: CliIo): Promise<number> {
     // The signal: a refresh under way at Ctrl-C must not hold the process open until it ends.
     refreshToken: () => fetchGatewayToken(serverUrl, token$.value, io.interrupted, timeoutMs),
     // After Ctrl-C the request is being torn down: what fails on the way ("refresh failed: canceled") is no news.
-    logger: { warn: (message) => log(message), debug: (message) => log(message) },
+    logger: { warn: log, debug: log },
   });
   const request = { model: values.model, messages: [{ role: 'user', content: prompt }] };
   const started = performance.now();
