@@ -1,6 +1,7 @@
 /** The SSE parser as an RxJS operator: byte chunks in, {@link SseEvent}s out. */
 import { Observable, type OperatorFunction } from 'rxjs';
-import { createSseParser, feedInto, type SseEvent } from './sse';
+import { createSseParser, type SseEvent } from './sse';
+import { feedInto } from './sse-data-parser';
 
 /**
  * An operator from a body's byte chunks to its SSE events: each chunk is fed to a {@link createSseParser}

@@ -13,7 +13,8 @@ import { detailOf, ResponseValidationError, StreamError } from './errors';
 import { watchSilence } from './idle-timeout';
 import { Logger, withoutSecret } from './logger';
 import { StreamChunk, toStreamChunk } from './protocol';
-import { createSseParser, feedInto, type SseEvent } from './sse';
+import type { SseEvent } from './sse';
+import { createSseDataParser, feedInto } from './sse-data-parser';
 
 /** Options of {@link toStreamChunks}. */
 export interface StreamChunkOptions {
@@ -30,7 +31,7 @@ export interface StreamChunkOptions {
 
 /** Options of {@link parseStreamChunks}. */
 export interface ByteStreamChunkOptions extends StreamChunkOptions {
-  /** The longest SSE line allowed, in bytes; default 1 MiB (see `createSseParser`). */
+  /** The longest SSE line allowed, in bytes; default 1 MiB (see `createSseDataParser`). */
   maxLineBytes?: number;
   /**
    * Fails with a `RequestTimeoutError` (phase `first-byte`, then `idle`) when this many milliseconds pass
@@ -97,6 +98,9 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger,
     },
     /** The source ended: fine after a final chunk, else the answer may be cut short. */
     end(): void {
+      // Ended after [DONE] (the body drains to its end, see DRAIN_AFTER_DONE_MS): nobody is left to tell, and
+      // an error made for nobody costs a stack trace on every stream.
+      if (subscriber.closed) return;
       if (sawFinal) subscriber.complete();
       else subscriber.error(new StreamError('truncated', 'Stream ended without [DONE]: the answer may be incomplete'));
     },
@@ -140,10 +144,10 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
       const reader = createChunkReader(subscriber, options);
       // Started before the source is subscribed (which sends the request): `first-byte` covers the whole wait.
       const silence = idleTimeoutMs === undefined ? undefined : watchSilence(idleTimeoutMs, (error) => subscriber.error(error), scheduler);
-      const parser = createSseParser({
+      const parser = createSseDataParser({
         // After [DONE] or an error the rest of the chunk is still parsed: its events are not ours to report.
-        onEvent: (event) => {
-          if (!subscriber.closed) reader.data(event.data);
+        onData: (data) => {
+          if (!subscriber.closed) reader.data(data);
         },
         maxLineBytes: options.maxLineBytes,
       });

@@ -8,6 +8,7 @@ import { from as rxFrom, type OperatorFunction } from 'rxjs';
 import type { StreamChunk } from '../lib';
 import { parseSseEvents } from '../lib/parse-sse-events';
 import { createSseParser, type SseEvent } from '../lib/sse';
+import { createSseDataParser } from '../lib/sse-data-parser';
 import { parseStreamChunks, toStreamChunks } from '../lib/stream-chunks';
 
 interface GatewayChunk {
@@ -145,6 +146,46 @@ describe.each([
         expect(emitted).toEqual(s.chunks.map((c) => ({ content: c.content, model: c.model, toolCalls: [], isFinal: c.is_final })));
       }),
       { numRuns: 2000, verbose: true },
+    );
+  });
+});
+
+/** Any line of an event stream: every field kind, comments, blanks, look-alikes, BOM-free text with CRs inside. */
+const sseLine = fc.oneof(
+  fc.constantFrom('', ':', ': keep-alive', 'data', 'data:', 'data: ', 'event', 'id', 'retry', 'Data: x', 'datum: x', 'data : x'),
+  fc.tuple(fc.constantFrom('data', 'event', 'id', 'retry', 'foo', ''), fc.constantFrom(':', ': ', ':  '), fc.string({ unit: 'grapheme', maxLength: 12 })).map(
+    ([name, colon, value]) => name + colon + value.replace(/[\r\n]/g, ''),
+  ),
+);
+const sseText = fc
+  .array(fc.tuple(sseLine, fc.constantFrom('\n', '\r', '\r\n')), { maxLength: 40 })
+  .map((lines) => lines.map(([line, end]) => line + end).join(''));
+
+describe('createSseDataParser: the data, content and fields of createSseParser, without interpreting them', () => {
+  it('reports the same data in the same order, the same content flags, and every other field as it came', () => {
+    fc.assert(
+      fc.property(sseText, cutting, (text, cut) => {
+        const bytes = new TextEncoder().encode(text);
+        const full: string[] = [];
+        const core: string[] = [];
+        const fields: string[] = [];
+        const whole = createSseParser({ onEvent: (e) => full.push(e.data) });
+        const data = createSseDataParser({ onData: (d) => core.push(d), onField: (name, value) => fields.push(`${name}=${value}`) });
+        let from = 0;
+        for (const point of [...cutPoints(bytes, cut), bytes.length]) {
+          const piece = bytes.subarray(from, Math.min(point, bytes.length));
+          from = Math.min(point, bytes.length);
+          expect(data.feed(piece)).toBe(whole.feed(piece));
+        }
+        expect(core).toEqual(full);
+        const expectedFields = text
+          .split(/\r\n|\r|\n/)
+          .slice(0, -1)
+          .filter((line) => line !== '' && !line.startsWith(':') && !/^data(:|$)/.test(line))
+          .map((line) => (line.includes(':') ? line.replace(/:( ?)/, '=') : `${line}=`));
+        expect(fields).toEqual(expectedFields);
+      }),
+      { numRuns: 1000 },
     );
   });
 });
