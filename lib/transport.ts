@@ -5,6 +5,7 @@
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { catchError, EMPTY, finalize, map, mergeMap, Observable, timeout } from 'rxjs';
 import { bodyBytes, bodyText, ResponseBody } from './body-stream';
+import { closeConnection, stopUpload } from './client-request';
 import {
   axiosErrorIn,
   ConnectionError,
@@ -117,17 +118,6 @@ function post<T>(
 export const ERROR_BODY_SILENCE_MS = 1000;
 
 /**
- * A server may answer with an error before it has read the whole request body (an early 401 or 413) and then
- * read no more. Node's http adapter would go on sending that body after the call is over, holding the socket
- * for as long as the server does; the call has its answer, so the request is destroyed. (The fetch adapter
- * stops by itself. A 200 comes after the body was read, in any gateway that reads requests before answering.)
- */
-function stopUpload(response: AxiosResponse): void {
-  const clientRequest = response.request as { writableFinished?: boolean; destroy?: () => void } | undefined;
-  if (clientRequest?.writableFinished === false && typeof clientRequest.destroy === 'function') clientRequest.destroy();
-}
-
-/**
  * `type/subtype` of a Content-Type, lower-cased (media types are case-insensitive: RFC 9110 §8.3.1). A header
  * sent twice reaches us joined with ", " by the fetch adapter (Node's http adapter keeps the first line): the
  * first is taken either way.
@@ -139,18 +129,6 @@ export function mediaType(contentType: string): string {
 /** The response's body as bytes; unsubscribing before its end closes the connection (see closeConnection). */
 export function responseBytes(response: AxiosResponse, request: RequestInfo, abort: () => void = () => undefined): Observable<Uint8Array> {
   return bodyBytes(response.data as ResponseBody, request, () => closeConnection(response, abort));
-}
-
-/**
- * Node's http adapter hands the ClientRequest over: destroying it is the sure way to close the socket. The
- * fetch adapter hands a `Request` over, and its body is axios' wrapper stream, whose cancel waits for the next
- * chunk before it reaches the real body: a silent server would keep the connection open. Aborting the fetch's
- * signal closes it at once.
- */
-function closeConnection(response: AxiosResponse, abort: () => void): void {
-  const clientRequest = response.request as { destroy?: () => void } | undefined;
-  if (typeof clientRequest?.destroy === 'function') clientRequest.destroy();
-  else abort();
 }
 
 /** A response, and how to abort its request after the fact (the Observable's own teardown no longer does). */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BehaviorSubject, firstValueFrom, of, toArray } from 'rxjs';
 import { browserVariants } from '../bench/browser-variants';
 import { LLMProviderError } from '../lib';
-import { errorOf, hello, record, useGateway } from './support/harness';
+import { delay, errorOf, hello, record, useGateway } from './support/harness';
 
 const lib = join(__dirname, '..', 'lib');
 const twins = readdirSync(lib)
@@ -19,7 +19,7 @@ const twins = readdirSync(lib)
 
 describe('the browser twins', () => {
   it('exist for the Node-only pieces', () => {
-    expect(twins.sort()).toEqual(['chunk-fast-path', 'default-http', 'node-stream-body']);
+    expect(twins.sort()).toEqual(['chunk-fast-path', 'client-request', 'default-http', 'node-stream-body']);
   });
 
   it.each(twins)('%s: the browser twin exports the same names', (name) => {
@@ -60,6 +60,7 @@ describe('the client as the browser build bundles it', () => {
     expect(code).not.toMatch(/process\.env|_proxy/); // default-http.ts
     expect(code).not.toContain("on('data'"); // node-stream-body.ts
     expect(code).not.toContain('{"content": "'); // chunk-fast-path.ts
+    expect(code).not.toContain('writableFinished'); // client-request.ts
     expect(code).toContain("adapter: 'fetch'");
   });
 
@@ -82,6 +83,22 @@ describe('the client as the browser build bundles it', () => {
     expect(result.values.map((response) => response.content)).toEqual(['ok']);
     expect(ctx.gateway.requests).toHaveLength(2);
     expect(refreshes).toBe(1);
+  });
+
+  it('closes the connection on unsubscribe while the gateway is silent mid-stream (the signal, not destroy)', async () => {
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      await reply.write('data: {"content": "only"}\n\n');
+    });
+    const client = new api.LlmGatewayClient({ serverUrl: ctx.gateway.url, token$: new BehaviorSubject('t') });
+    const seen: string[] = [];
+    const subscription = client.chatStream$(hello).subscribe((chunk) => seen.push(chunk.content));
+    while (seen.length < 1) await delay(10);
+    subscription.unsubscribe();
+    const [sent] = ctx.gateway.requests;
+    await Promise.race([sent.closed, delay(3000)]);
+    expect(sent.closedAt).toBeDefined();
+    expect(sent.abortedByClient).toBe(true);
   });
 
   it('fails a truncated stream with its own StreamError class', async () => {
