@@ -59,31 +59,31 @@ export interface LlmGatewayClientOptions {
  *   .subscribe((chunk) => process.stdout.write(chunk.content));
  */
 export class LlmGatewayClient implements LlmGateway {
-  private readonly statusSubject = new Subject<ClientStatus>();
+  readonly #statusSubject = new Subject<ClientStatus>();
   /**
    * Each token refresh and each transient retry as it starts (`{ type, attempt, delayMs, reason }`), so a UI
    * can say "reconnecting in 2 s". Hot: subscribe before the requests you want to watch.
    */
-  readonly status$: Observable<ClientStatus> = this.statusSubject.asObservable();
-  private readonly baseUrl: string;
-  private readonly retry: RetryRequestOptions;
-  private readonly transport: TransportOptions;
-  private readonly timeoutMs: number;
-  private readonly logger: Logger;
-  private readonly maxLineBytes: number;
+  readonly status$: Observable<ClientStatus> = this.#statusSubject.asObservable();
+  readonly #baseUrl: string;
+  readonly #retry: RetryRequestOptions;
+  readonly #transport: TransportOptions;
+  readonly #timeoutMs: number;
+  readonly #logger: Logger;
+  readonly #maxLineBytes: number;
 
   /** Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or a bound is not positive. */
   constructor(options: LlmGatewayClientOptions) {
-    this.baseUrl = checkServerUrl(options.serverUrl);
+    this.#baseUrl = checkServerUrl(options.serverUrl);
     // Capped before the check, so Infinity ("never") is the longest timer there is.
-    this.timeoutMs = positive('timeoutMs', Math.min(options.timeoutMs ?? 120_000, LONGEST_TIMER_MS));
-    this.maxLineBytes = positive('maxLineBytes', options.maxLineBytes ?? 1024 * 1024);
-    this.logger = options.logger ?? silentLogger;
+    this.#timeoutMs = positive('timeoutMs', Math.min(options.timeoutMs ?? 120_000, LONGEST_TIMER_MS));
+    this.#maxLineBytes = positive('maxLineBytes', options.maxLineBytes ?? 1024 * 1024);
+    this.#logger = options.logger ?? silentLogger;
     const { token$, refreshToken, retry } = options;
-    const report = (status: ClientStatus) => this.statusSubject.next(status);
-    const refresher = refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger, onRefresh: report });
-    this.retry = { auth: { token$, refresher }, policy: retry, onRetry: report };
-    this.transport = {
+    const report = (status: ClientStatus) => this.#statusSubject.next(status);
+    const refresher = refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.#timeoutMs, logger: this.#logger, onRefresh: report });
+    this.#retry = { auth: { token$, refresher }, policy: retry, onRetry: report };
+    this.#transport = {
       http: options.axios ?? createDefaultHttp(),
       maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? 16 * 1024 * 1024),
     };
@@ -95,18 +95,18 @@ export class LlmGatewayClient implements LlmGateway {
    */
   chat$(request: LLMRequest): Observable<LLMResponse> {
     return defer(() => {
-      const call = this.call(CHAT_PATH, request);
-      const timeoutMs = this.timeoutFor(request);
+      const call = this.#call(CHAT_PATH, request);
+      const timeoutMs = this.#timeoutFor(request);
       return retryRequest(
         (token) =>
-          postForJson({ ...call, token }, this.transport).pipe(
+          postForJson({ ...call, token }, this.#transport).pipe(
             timeout({ first: timeoutMs, with: () => throwError(() => new RequestTimeoutError(timeoutMs, 'request')) }),
           ),
-        this.retry,
+        this.#retry,
       );
     }).pipe(
       map((data) => toLLMResponse(data, request.model)),
-      this.naming(CHAT_PATH),
+      this.#naming(CHAT_PATH),
     );
   }
 
@@ -117,16 +117,16 @@ export class LlmGatewayClient implements LlmGateway {
    */
   chatStream$(request: LLMRequest): Observable<StreamChunk> {
     return defer(() => {
-      const call = this.call(STREAM_PATH, request);
-      const timeoutMs = this.timeoutFor(request);
+      const call = this.#call(STREAM_PATH, request);
+      const timeoutMs = this.#timeoutFor(request);
       return retryRequest(
         (token) =>
-          postForStream({ ...call, token }, this.transport).pipe(
-            parseStreamChunks({ maxLineBytes: this.maxLineBytes, idleTimeoutMs: timeoutMs, model: request.model, logger: this.logger, secret: token }),
+          postForStream({ ...call, token }, this.#transport).pipe(
+            parseStreamChunks({ maxLineBytes: this.#maxLineBytes, idleTimeoutMs: timeoutMs, model: request.model, logger: this.#logger, secret: token }),
           ),
-        this.retry,
+        this.#retry,
       );
-    }).pipe(this.naming(STREAM_PATH));
+    }).pipe(this.#naming(STREAM_PATH));
   }
 
   /**
@@ -134,18 +134,18 @@ export class LlmGatewayClient implements LlmGateway {
    * lets the gateway take longer: the client waits that long, plus a second for the gateway's own timeout
    * answer to arrive, rather than hanging up on a gateway still within the time it was given.
    */
-  private timeoutFor(request: LLMRequest): number {
-    if (request.timeout === undefined) return this.timeoutMs;
-    return Math.min(Math.max(this.timeoutMs, request.timeout * 1000 + 1000), LONGEST_TIMER_MS);
+  #timeoutFor(request: LLMRequest): number {
+    if (request.timeout === undefined) return this.#timeoutMs;
+    return Math.min(Math.max(this.#timeoutMs, request.timeout * 1000 + 1000), LONGEST_TIMER_MS);
   }
 
-  private call(path: string, request: LLMRequest) {
-    return { url: this.baseUrl + path, body: toWireRequest(request, this.timeoutMs / 1000), model: request.model };
+  #call(path: string, request: LLMRequest) {
+    return { url: this.#baseUrl + path, body: toWireRequest(request, this.#timeoutMs / 1000), model: request.model };
   }
 
   /** Gives an error made without its request at hand (see attachRequest) the request to `path`. */
-  private naming<T>(path: string): MonoTypeOperatorFunction<T> {
-    return catchError((error: unknown) => throwError(() => attachRequest(error, { method: 'POST', url: this.baseUrl + path })));
+  #naming<T>(path: string): MonoTypeOperatorFunction<T> {
+    return catchError((error: unknown) => throwError(() => attachRequest(error, { method: 'POST', url: this.#baseUrl + path })));
   }
 }
 

@@ -164,3 +164,15 @@ describe('construction and request checks', () => {
     expect(() => clientFor(ctx.gateway, options)).toThrow(/must be a positive number/);
   });
 });
+
+describe('a logged client', () => {
+  // `console.log(client)` in an app's debugging, or a framework dumping a service's state: the client holds
+  // the token's BehaviorSubject (for each request's header), which must not be printed or serialised with it.
+  it('shows no token in util.inspect or JSON.stringify, however deep', async () => {
+    const { inspect } = await import('node:util');
+    const { client } = clientFor(ctx.gateway, {}, SECRET);
+    expect(inspect(client, { depth: Infinity, showHidden: true })).not.toContain('sEcReT-sig');
+    expect(JSON.stringify(client)).not.toContain('sEcReT-sig');
+    expect(keysReachable(client)).not.toContain('token$');
+  });
+});
