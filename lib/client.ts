@@ -2,7 +2,7 @@
  * LlmGatewayClient: composes transport, SSE parsing, chunk decoding, the 401 refresh and the timeouts into
  * the two cold Observables of the public API. It holds no parsing or HTTP detail of its own.
  */
-import { BehaviorSubject, catchError, defer, map, MonoTypeOperatorFunction, Observable, Subject, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, catchError, defer, map, Observable, Subject, throwError, timeout } from 'rxjs';
 import { createTokenRefresher, RefreshToken } from './auth';
 import { ClientStatus } from './client-status';
 import { attachRequest, LLMProviderError, RequestTimeoutError } from './errors';
@@ -13,7 +13,7 @@ import { LONGEST_TIMER_MS } from './timer-limit';
 import { retryRequest, RetryPolicy, RetryRequestOptions } from './retry-request';
 import { parseStreamChunks } from './stream-chunks';
 import { createDefaultHttp } from './default-http';
-import { AxiosLike, postForJson, postForStream, TransportOptions } from './transport';
+import { AxiosLike, GatewayCall, postForJson, postForStream, TransportOptions } from './transport';
 
 const CHAT_PATH = '/api/v1/llm/chat';
 const STREAM_PATH = '/api/v1/llm/chat/stream';
@@ -94,19 +94,11 @@ export class LlmGatewayClient implements LlmGateway {
    * {@link LLMProviderError} subclass: see the README's error table.
    */
   chat$(request: LLMRequest): Observable<LLMResponse> {
-    return defer(() => {
-      const call = this.#call(CHAT_PATH, request);
-      const timeoutMs = this.#timeoutFor(request);
-      return retryRequest(
-        (token) =>
-          postForJson({ ...call, token }, this.#transport).pipe(
-            timeout({ first: timeoutMs, with: () => throwError(() => new RequestTimeoutError(timeoutMs, 'request')) }),
-          ),
-        this.#retry,
-      );
-    }).pipe(
-      map((data) => toLLMResponse(data, request.model)),
-      this.#naming(CHAT_PATH),
+    return this.#send(CHAT_PATH, request, (call, timeoutMs) =>
+      postForJson(call, this.#transport).pipe(
+        timeout({ first: timeoutMs, with: () => throwError(() => new RequestTimeoutError(timeoutMs, 'request')) }),
+        map((data) => toLLMResponse(data, request.model)),
+      ),
     );
   }
 
@@ -116,36 +108,35 @@ export class LlmGatewayClient implements LlmGateway {
    * line over `maxLineBytes`) and `RequestTimeoutError` for a late first byte or a long silence.
    */
   chatStream$(request: LLMRequest): Observable<StreamChunk> {
-    return defer(() => {
-      const call = this.#call(STREAM_PATH, request);
-      const timeoutMs = this.#timeoutFor(request);
-      return retryRequest(
-        (token) =>
-          postForStream({ ...call, token }, this.#transport).pipe(
-            parseStreamChunks({ maxLineBytes: this.#maxLineBytes, idleTimeoutMs: timeoutMs, model: request.model, logger: this.#logger, secret: token }),
-          ),
-        this.#retry,
-      );
-    }).pipe(this.#naming(STREAM_PATH));
+    return this.#send(STREAM_PATH, request, (call, timeoutMs) =>
+      postForStream(call, this.#transport).pipe(
+        parseStreamChunks({ maxLineBytes: this.#maxLineBytes, idleTimeoutMs: timeoutMs, model: request.model, logger: this.#logger, secret: call.token }),
+      ),
+    );
   }
 
   /**
-   * The client's `timeoutMs`, lengthened for a request whose own `timeout` (seconds, already checked by `call`)
-   * lets the gateway take longer: the client waits that long, plus a second for the gateway's own timeout
-   * answer to arrive, rather than hanging up on a gateway still within the time it was given.
+   * What both calls share: on subscribe, checks `request` and sends it to `path` with the current token
+   * through `attempt` (again after a refresh or a transient failure: see retryRequest), and gives an error
+   * made without its request at hand (see attachRequest) the request to `path`.
+   */
+  #send<T>(path: string, request: LLMRequest, attempt: (call: GatewayCall, timeoutMs: number) => Observable<T>): Observable<T> {
+    const url = this.#baseUrl + path;
+    return defer(() => {
+      const body = toWireRequest(request, this.#timeoutMs / 1000);
+      const timeoutMs = this.#timeoutFor(request);
+      return retryRequest((token) => attempt({ url, body, token, model: request.model }, timeoutMs), this.#retry);
+    }).pipe(catchError((error: unknown) => throwError(() => attachRequest(error, { method: 'POST', url }))));
+  }
+
+  /**
+   * The client's `timeoutMs`, lengthened for a request whose own `timeout` (seconds, already checked by
+   * `toWireRequest`) lets the gateway take longer: the client waits that long, plus a second for the gateway's
+   * own timeout answer to arrive, rather than hanging up on a gateway still within the time it was given.
    */
   #timeoutFor(request: LLMRequest): number {
     if (request.timeout === undefined) return this.#timeoutMs;
     return Math.min(Math.max(this.#timeoutMs, request.timeout * 1000 + 1000), LONGEST_TIMER_MS);
-  }
-
-  #call(path: string, request: LLMRequest) {
-    return { url: this.#baseUrl + path, body: toWireRequest(request, this.#timeoutMs / 1000), model: request.model };
-  }
-
-  /** Gives an error made without its request at hand (see attachRequest) the request to `path`. */
-  #naming<T>(path: string): MonoTypeOperatorFunction<T> {
-    return catchError((error: unknown) => throwError(() => attachRequest(error, { method: 'POST', url: this.#baseUrl + path })));
   }
 }
 
