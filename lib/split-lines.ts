@@ -7,7 +7,7 @@
  * invalid bytes become U+FFFD. Lines end at CRLF, LF or CR (WHATWG "event stream interpretation"). 0x0A and
  * 0x0D never occur inside a multi-byte UTF-8 sequence, so a chunk's bytes after its last line end are exactly
  * its text after that line end plus what the decoder holds: the bound is counted on the bytes, the lines are
- * cut on the text, and everything up to the last line end goes on as ONE text (a handler call per line would
+ * cut there too, and everything up to the last line end goes on as ONE text (a handler call per line would
  * cost more than the parse).
  */
 import { StreamError } from './errors';
@@ -93,13 +93,14 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
         fail();
       }
     }
-    const text = decoder.decode(chunk, STREAMING);
-    const cut = lastLineEndIn(text) + 1;
-    hand(cut === text.length ? text : text.slice(0, cut));
-    pending = cut === text.length ? '' : text.slice(cut);
-    pendingIsComment = pending.charCodeAt(0) === COLON;
-    pendingBytes = chunk.length - lastEnd - 1;
+    // The whole lines and the tail are decoded apart (the line end is ASCII: no character straddles the cut).
+    // A gateway writes whole events, so the tail is most often empty and the chunk is decoded in one call.
+    const tailBytes = chunk.length - lastEnd - 1;
+    hand(decoder.decode(tailBytes === 0 ? chunk : chunk.subarray(0, lastEnd + 1), STREAMING));
+    pendingBytes = tailBytes;
     if (pendingBytes > maxLineBytes) fail();
+    pending = tailBytes === 0 ? '' : decoder.decode(chunk.subarray(lastEnd + 1), STREAMING);
+    pendingIsComment = pending.charCodeAt(0) === COLON;
     return tailIsContent();
   }
 
@@ -130,12 +131,6 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
 function lastLineEnd(bytes: Uint8Array): number {
   const lastLF = bytes.lastIndexOf(LF);
   return bytes.indexOf(CR, lastLF + 1) < 0 ? lastLF : bytes.lastIndexOf(CR);
-}
-
-/** {@link lastLineEnd} on text. */
-function lastLineEndIn(text: string): number {
-  const lastLF = text.lastIndexOf('\n');
-  return text.indexOf('\r', lastLF + 1) < 0 ? lastLF : text.lastIndexOf('\r');
 }
 
 /**
