@@ -24,7 +24,7 @@ const plan: Array<[string, (dir: string) => Promise<BenchTable>]> = [
   ['e2e', (dir) => endToEndBenchmark(dir, { events: 100_000, rounds: full ? 9 : 5 })],
   ['memory', (dir) => memoryBenchmark(dir, { bytes: full ? 4e9 : 1e9 })],
   ['concurrency', (dir) => concurrencyBenchmark(dir, { streams: 1000, events: 1000 })],
-  ['latency', (dir) => latencyBenchmark(dir, { ttfcSamples: full ? 1000 : 200, abortSamples: full ? 500 : 100 })],
+  ['latency', (dir) => latencyBenchmark(dir, { ttfcSamples: full ? 1000 : 200, abortSamples: full ? 500 : 100, warmupRounds: 2000 })],
   ['bundle', () => bundleSizeBenchmark(root)],
 ];
 
