@@ -3,8 +3,8 @@
  * mappings between them. Missing fields take the reference provider's defaults; fields of the wrong type are
  * a {@link ResponseValidationError}, never a silently wrong value.
  */
-import * as z from 'zod';
 import { LLMProviderError, ResponseValidationError } from './errors';
+import { chunkSchema, requestSchema, responseSchema, WireSchema, WireToolCall, WireUsage } from './wire-schemas';
 
 /** One chat message as the gateway takes it (OpenAI style: `role`, `content`, and whatever else the role needs). */
 export interface ChatMessage {
@@ -59,47 +59,6 @@ export interface StreamChunk {
   isFinal: boolean;
 }
 
-const requestSchema = z.object({
-  messages: z.array(z.looseObject({ role: z.string() })),
-  model: z.string().min(1),
-  temperature: z.number().optional(),
-  maxTokens: z.number().int().positive().optional(),
-  tools: z.array(z.unknown()).nullish(),
-  // (toolChoice: anything goes, so nothing to check)
-  timeout: z.number().positive().optional(),
-});
-
-// Every answer field may be absent or null (the reference reads each with `.get()` and a default); one
-// schema each, shared by every field of that type.
-const optionalString = z.string().nullish();
-const optionalNumber = z.number().nullish();
-
-const usageSchema = z.object({
-  prompt_tokens: optionalNumber,
-  completion_tokens: optionalNumber,
-});
-
-const toolCallSchema = z.object({
-  id: optionalString,
-  name: optionalString,
-  arguments: z.record(z.string(), z.unknown()).nullish(),
-});
-
-/** The fields a `/chat` answer and a stream payload share. */
-const answerFields = {
-  content: optionalString,
-  model: optionalString,
-  usage: usageSchema.nullish(),
-  tool_calls: z.array(toolCallSchema).nullish(),
-};
-
-const responseSchema = z.object({ ...answerFields, latency_ms: optionalNumber });
-
-const chunkSchema = z.object({ ...answerFields, is_final: z.boolean().nullish() });
-
-type WireUsage = z.infer<typeof usageSchema>;
-type WireToolCall = z.infer<typeof toolCallSchema>;
-
 /**
  * Checks a request and builds its snake_case body. Throws {@link LLMProviderError} naming the field when the
  * request does not fit (no model, messages not an array), so nothing malformed is ever sent.
@@ -147,7 +106,7 @@ export function toStreamChunk(data: unknown, requestModel: string): StreamChunk 
   return chunk;
 }
 
-function check<T>(schema: z.ZodType<T>, data: unknown): T {
+function check<T>(schema: WireSchema<T>, data: unknown): T {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

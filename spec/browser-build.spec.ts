@@ -19,7 +19,7 @@ const twins = readdirSync(lib)
 
 describe('the browser twins', () => {
   it('exist for the Node-only pieces', () => {
-    expect(twins.sort()).toEqual(['chunk-fast-path', 'client-request', 'default-http', 'node-stream-body']);
+    expect(twins.sort()).toEqual(['chunk-fast-path', 'client-request', 'default-http', 'node-stream-body', 'wire-schemas']);
   });
 
   it.each(twins)('%s: the browser twin exports the same names', (name) => {
@@ -61,6 +61,8 @@ describe('the client as the browser build bundles it', () => {
     expect(code).not.toContain("on('data'"); // node-stream-body.ts
     expect(code).not.toContain('{"content": "'); // chunk-fast-path.ts
     expect(code).not.toContain('writableFinished'); // client-request.ts
+    expect(code).toContain('require("zod/mini")'); // wire-schemas.ts: zod/mini, not zod's chained API
+    expect(code).not.toMatch(/require\("zod"\)/);
     expect(code).toContain("adapter: 'fetch'");
   });
 
