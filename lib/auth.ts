@@ -10,9 +10,12 @@ import { Logger } from './logger';
 /** Gets a new JWT: an Observable (its first value counts) or a Promise. */
 export type RefreshToken = () => Observable<string> | Promise<string>;
 
-/** The current token and, when refreshing is possible, the refresher. */
+/**
+ * The current token (read through a function, so an object holding this shows no token when printed) and,
+ * when refreshing is possible, the refresher.
+ */
 export interface TokenAuth {
-  token$: BehaviorSubject<string>;
+  token: () => string;
   refresher?: TokenRefresher;
 }
 

@@ -59,31 +59,31 @@ export interface LlmGatewayClientOptions {
  *   .subscribe((chunk) => process.stdout.write(chunk.content));
  */
 export class LlmGatewayClient implements LlmGateway {
-  readonly #statusSubject = new Subject<ClientStatus>();
+  private readonly statusSubject = new Subject<ClientStatus>();
   /**
    * Each token refresh and each transient retry as it starts (`{ type, attempt, delayMs, reason }`), so a UI
    * can say "reconnecting in 2 s". Hot: subscribe before the requests you want to watch.
    */
-  readonly status$: Observable<ClientStatus> = this.#statusSubject.asObservable();
-  readonly #baseUrl: string;
-  readonly #retry: RetryRequestOptions;
-  readonly #transport: TransportOptions;
-  readonly #timeoutMs: number;
-  readonly #logger: Logger;
-  readonly #maxLineBytes: number;
+  readonly status$: Observable<ClientStatus> = this.statusSubject.asObservable();
+  private readonly baseUrl: string;
+  private readonly retry: RetryRequestOptions;
+  private readonly transport: TransportOptions;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+  private readonly maxLineBytes: number;
 
   /** Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or a bound is not positive. */
   constructor(options: LlmGatewayClientOptions) {
-    this.#baseUrl = checkServerUrl(options.serverUrl);
+    this.baseUrl = checkServerUrl(options.serverUrl);
     // Capped before the check, so Infinity ("never") is the longest timer there is.
-    this.#timeoutMs = positive('timeoutMs', Math.min(options.timeoutMs ?? 120_000, LONGEST_TIMER_MS));
-    this.#maxLineBytes = positive('maxLineBytes', options.maxLineBytes ?? 1024 * 1024);
-    this.#logger = options.logger ?? silentLogger;
+    this.timeoutMs = positive('timeoutMs', Math.min(options.timeoutMs ?? 120_000, LONGEST_TIMER_MS));
+    this.maxLineBytes = positive('maxLineBytes', options.maxLineBytes ?? 1024 * 1024);
+    this.logger = options.logger ?? silentLogger;
     const { token$, refreshToken, retry } = options;
-    const report = (status: ClientStatus) => this.#statusSubject.next(status);
-    const refresher = refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.#timeoutMs, logger: this.#logger, onRefresh: report });
-    this.#retry = { auth: { token$, refresher }, policy: retry, onRetry: report };
-    this.#transport = {
+    const report = (status: ClientStatus) => this.statusSubject.next(status);
+    const refresher = refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger, onRefresh: report });
+    this.retry = { auth: { token: () => token$.value, refresher }, policy: retry, onRetry: report };
+    this.transport = {
       http: options.axios ?? createDefaultHttp(),
       maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? 16 * 1024 * 1024),
     };
@@ -94,8 +94,8 @@ export class LlmGatewayClient implements LlmGateway {
    * {@link LLMProviderError} subclass: see the README's error table.
    */
   chat$(request: LLMRequest): Observable<LLMResponse> {
-    return this.#send(CHAT_PATH, request, (call, timeoutMs) =>
-      postForJson(call, this.#transport).pipe(
+    return this.send(CHAT_PATH, request, (call, timeoutMs) =>
+      postForJson(call, this.transport).pipe(
         timeout({ first: timeoutMs, with: () => throwError(() => new RequestTimeoutError(timeoutMs, 'request')) }),
         map((data) => toLLMResponse(data, request.model)),
       ),
@@ -108,9 +108,9 @@ export class LlmGatewayClient implements LlmGateway {
    * line over `maxLineBytes`) and `RequestTimeoutError` for a late first byte or a long silence.
    */
   chatStream$(request: LLMRequest): Observable<StreamChunk> {
-    return this.#send(STREAM_PATH, request, (call, timeoutMs) =>
-      postForStream(call, this.#transport).pipe(
-        parseStreamChunks({ maxLineBytes: this.#maxLineBytes, idleTimeoutMs: timeoutMs, model: request.model, logger: this.#logger, secret: call.token }),
+    return this.send(STREAM_PATH, request, (call, timeoutMs) =>
+      postForStream(call, this.transport).pipe(
+        parseStreamChunks({ maxLineBytes: this.maxLineBytes, idleTimeoutMs: timeoutMs, model: request.model, logger: this.logger, secret: call.token }),
       ),
     );
   }
@@ -120,12 +120,12 @@ export class LlmGatewayClient implements LlmGateway {
    * through `attempt` (again after a refresh or a transient failure: see retryRequest), and gives an error
    * made without its request at hand (see attachRequest) the request to `path`.
    */
-  #send<T>(path: string, request: LLMRequest, attempt: (call: GatewayCall, timeoutMs: number) => Observable<T>): Observable<T> {
-    const url = this.#baseUrl + path;
+  private send<T>(path: string, request: LLMRequest, attempt: (call: GatewayCall, timeoutMs: number) => Observable<T>): Observable<T> {
+    const url = this.baseUrl + path;
     return defer(() => {
-      const body = toWireRequest(request, this.#timeoutMs / 1000);
-      const timeoutMs = this.#timeoutFor(request);
-      return retryRequest((token) => attempt({ url, body, token, model: request.model }, timeoutMs), this.#retry);
+      const body = toWireRequest(request, this.timeoutMs / 1000);
+      const timeoutMs = this.timeoutFor(request);
+      return retryRequest((token) => attempt({ url, body, token, model: request.model }, timeoutMs), this.retry);
     }).pipe(catchError((error: unknown) => throwError(() => attachRequest(error, { method: 'POST', url }))));
   }
 
@@ -134,9 +134,9 @@ export class LlmGatewayClient implements LlmGateway {
    * `toWireRequest`) lets the gateway take longer: the client waits that long, plus a second for the gateway's
    * own timeout answer to arrive, rather than hanging up on a gateway still within the time it was given.
    */
-  #timeoutFor(request: LLMRequest): number {
-    if (request.timeout === undefined) return this.#timeoutMs;
-    return Math.min(Math.max(this.#timeoutMs, request.timeout * 1000 + 1000), LONGEST_TIMER_MS);
+  private timeoutFor(request: LLMRequest): number {
+    if (request.timeout === undefined) return this.timeoutMs;
+    return Math.min(Math.max(this.timeoutMs, request.timeout * 1000 + 1000), LONGEST_TIMER_MS);
   }
 }
 

@@ -85,7 +85,7 @@ function uncured(unauthorized: AuthenticationError, failure: AuthenticationError
  * retryRequest((token) => postForJson({ url, body, token, model }, transport), { auth, policy: { count: 3 } })
  */
 export function retryRequest<T>(send: (token: string) => Observable<T>, options: RetryRequestOptions): Observable<T> {
-  const { auth: { token$, refresher }, policy, onRetry, scheduler = asyncScheduler, random = Math.random } = options;
+  const { auth: { token, refresher }, policy, onRetry, scheduler = asyncScheduler, random = Math.random } = options;
   return defer(() => {
     let sentWith = '';
     let sentAt = 0;
@@ -93,7 +93,7 @@ export function retryRequest<T>(send: (token: string) => Observable<T>, options:
     let refreshed = false;
     let retries = 0;
     return defer(() => {
-      sentWith = token$.value;
+      sentWith = token();
       sentAt = refresher?.settled() ?? 0;
       return send(sentWith);
     }).pipe(
@@ -102,7 +102,8 @@ export function retryRequest<T>(send: (token: string) => Observable<T>, options:
         delay: (error: unknown) => {
           if (isUnauthorized(error) && !refreshed) {
             refreshed = true;
-            if (token$.value !== sentWith) return of(token$.value);
+            const current = token();
+            if (current !== sentWith) return of(current);
             if (refresher) return refresher.refresh$(sentAt).pipe(catchError((failure: AuthenticationError) => throwError(() => uncured(error, failure))));
           }
           const reason = policy && !emitted && retries < policy.count ? transientReason(error) : undefined;

@@ -248,3 +248,27 @@ describe('chat$', () => {
     expect(ctx.gateway.requests).toHaveLength(0);
   });
 });
+
+describe('a client inside a Proxy (Vue `reactive`, MobX `observable`)', () => {
+  // Such state wraps the object, and everything read from it, in Proxies: methods then run with the Proxy as
+  // `this`. ES private fields (`#x`) throw there ("Cannot read private member"); the client must not use them.
+  function reactiveLike<T extends object>(target: T): T {
+    return new Proxy(target, {
+      get(object, key, receiver) {
+        const value = Reflect.get(object, key, receiver);
+        return typeof value === 'object' && value !== null ? reactiveLike(value) : value;
+      },
+    });
+  }
+
+  it('answers chat$ and chatStream$ called through the Proxy', async () => {
+    ctx.gateway.route((req, reply) =>
+      req.path.endsWith('/stream') ? reply.sse([{ content: 'hi', is_final: true }]) : reply.json(200, { content: 'ok' }),
+    );
+    const client = reactiveLike(clientFor(ctx.gateway).client);
+    const answer = await record(client.chat$(hello));
+    expect(answer.error).toBeUndefined();
+    expect(answer.values.map((r) => r.content)).toEqual(['ok']);
+    expect((await record(client.chatStream$(hello))).values.map((c) => c.content)).toEqual(['hi']);
+  });
+});

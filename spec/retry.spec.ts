@@ -24,7 +24,7 @@ function attemptsOf(cold: (marbles: string, values?: Record<string, string>, err
 
 /** `source` sent through retryRequest with `policy` (no refresher: a 401 is final). */
 function retried<T>(source: Observable<T>, policy: RetryPolicy, hooks: { onRetry?: (s: ClientStatus) => void; random?: () => number } = {}) {
-  return retryRequest(() => source, { auth: { token$: new BehaviorSubject('t') }, policy, ...hooks });
+  return retryRequest(() => source, { auth: { token: () => 't' }, policy, ...hooks });
 }
 
 describe('retryRequest (marbles)', () => {
@@ -79,6 +79,7 @@ describe('retryRequest: the 401 re-send (marbles)', () => {
     const token$ = new BehaviorSubject('stale');
     const auth = {
       token$,
+      token: () => token$.value,
       refreshes: 0,
       refresher: {
         settled: () => auth.refreshes,
@@ -125,7 +126,7 @@ describe('retryRequest: the 401 re-send (marbles)', () => {
       const auth = fakeAuth((ms) => timer(ms));
       const always401 = () => cold('-#', undefined, unauthorized());
       expectObservable(retryRequest(always401, { auth })).toBe('-------#', undefined, unauthorized());
-      expectObservable(retryRequest(always401, { auth: { token$: new BehaviorSubject('t') } })).toBe('-#', undefined, unauthorized());
+      expectObservable(retryRequest(always401, { auth: { token: () => 't' } })).toBe('-#', undefined, unauthorized());
     });
   });
 });
