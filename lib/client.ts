@@ -67,7 +67,7 @@ export class LlmGatewayClient implements LlmGateway {
   readonly status$: Observable<ClientStatus> = this.statusSubject.asObservable();
   private readonly baseUrl: string;
   private readonly retry: RetryRequestOptions;
-  private readonly transport: TransportOptions;
+  private declare readonly transport: TransportOptions;
   private readonly timeoutMs: number;
   private readonly logger: Logger;
   private readonly maxLineBytes: number;
@@ -83,10 +83,14 @@ export class LlmGatewayClient implements LlmGateway {
     const report = (status: ClientStatus) => this.statusSubject.next(status);
     const refresher = refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger, onRefresh: report });
     this.retry = { auth: { token: () => token$.value, refresher }, policy: retry, onRetry: report };
-    this.transport = {
+    const transport: TransportOptions = {
       http: options.axios ?? createDefaultHttp(),
       maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? 16 * 1024 * 1024),
     };
+    // Not enumerable, so util.inspect / console.dir (at any depth) and JSON.stringify skip it: the axios
+    // instance reaches its keep-alive agent, whose sockets hold the requests in flight, Authorization header
+    // and all. (Configurable, so the `get` of a Proxy, as Vue's and MobX's, may hand back a wrapper of it.)
+    Object.defineProperty(this, 'transport', { value: transport, enumerable: false, configurable: true });
   }
 
   /**

@@ -3,14 +3,9 @@
  * bundler shrinks to the parts used (~8 kB min + gzip with the English messages, against ~27 kB for zod's
  * chained API). A page parses tens of events a second, so mini's slower object parser costs it nothing.
  */
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { withEnglishIssues as english } from './english-issues';
 import type * as NodeBuild from './wire-schemas';
-
-// zod/mini's schemas carry no messages: zod's English ones are passed to each parse, never set with z.config
-// (which would change the messages of the app's own schemas).
-const inEnglish = { error: en().localeError };
-const english = <T>(schema: z.ZodMiniType<T>) => ({ safeParse: (data: unknown) => schema.safeParse(data, inEnglish) });
 
 export const requestSchema: typeof NodeBuild.requestSchema = english(
   z.object({

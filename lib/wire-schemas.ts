@@ -6,8 +6,12 @@
  * alone. spec/wire-schemas.spec.ts checks that both accept, give back and reject exactly the same values.
  */
 import * as z from 'zod';
+import { withEnglishIssues } from './english-issues';
 
-/** What protocol.ts needs of a schema: a parse giving the value, or issues with a path and an English message. */
+/**
+ * What protocol.ts needs of a schema: a parse giving the value, or issues with a path and an English message
+ * (see ./english-issues).
+ */
 export interface WireSchema<T> {
   safeParse(data: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<WireIssue> } };
 }
@@ -40,15 +44,17 @@ export interface WireAnswer {
 }
 
 /** A request, as `LLMRequest` (camelCase, before it is mapped to the wire). */
-export const requestSchema: WireSchema<unknown> = z.object({
-  messages: z.array(z.looseObject({ role: z.string() })),
-  model: z.string().min(1),
-  temperature: z.number().optional(),
-  maxTokens: z.number().int().positive().optional(),
-  tools: z.array(z.unknown()).nullish(),
-  // (toolChoice: anything goes, so nothing to check)
-  timeout: z.number().positive().optional(),
-});
+export const requestSchema: WireSchema<unknown> = withEnglishIssues(
+  z.object({
+    messages: z.array(z.looseObject({ role: z.string() })),
+    model: z.string().min(1),
+    temperature: z.number().optional(),
+    maxTokens: z.number().int().positive().optional(),
+    tools: z.array(z.unknown()).nullish(),
+    // (toolChoice: anything goes, so nothing to check)
+    timeout: z.number().positive().optional(),
+  }),
+);
 
 // Every answer field may be absent or null (the reference reads each with `.get()` and a default); one
 // schema each, shared by every field of that type.
@@ -63,7 +69,11 @@ const answerFields = {
 };
 
 /** A `/chat` answer. */
-export const responseSchema: WireSchema<WireAnswer & { latency_ms?: number | null }> = z.object({ ...answerFields, latency_ms: optionalNumber });
+export const responseSchema: WireSchema<WireAnswer & { latency_ms?: number | null }> = withEnglishIssues(
+  z.object({ ...answerFields, latency_ms: optionalNumber }),
+);
 
 /** One stream payload. */
-export const chunkSchema: WireSchema<WireAnswer & { is_final?: boolean | null }> = z.object({ ...answerFields, is_final: z.boolean().nullish() });
+export const chunkSchema: WireSchema<WireAnswer & { is_final?: boolean | null }> = withEnglishIssues(
+  z.object({ ...answerFields, is_final: z.boolean().nullish() }),
+);

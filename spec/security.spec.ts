@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { BehaviorSubject, Observable } from 'rxjs';
 import { AuthenticationError, LLMProviderError, StreamError } from '../lib';
 import { everyForm, keysReachable, SECRET } from './support/leak-check';
-import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
+import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
 
@@ -167,14 +167,24 @@ describe('construction and request checks', () => {
 
 describe('a logged client', () => {
   // `console.log(client)` in an app's debugging, or a framework dumping a service's state: the client holds
-  // the token's BehaviorSubject (read for each request's header), which must not be printed or serialised with
-  // it. (Depth 6, not unbounded: any object that reaches an http.Agent, as an axios instance does, reaches the
-  // requests in flight on its sockets, headers and all.)
-  it('shows no token in util.inspect (six levels deep) or JSON.stringify', async () => {
+  // the token's BehaviorSubject (read for each request's header) and an axios instance whose keep-alive agent
+  // holds the requests in flight, Authorization header and all. Neither may be printed or serialised with it.
+  it('shows no token in util.inspect at any depth or JSON.stringify, with a stream in flight', async () => {
     const { inspect } = await import('node:util');
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      await reply.write('data: {"content": "a"}\n\n'); // then silent: the request stays in flight
+    });
     const { client } = clientFor(ctx.gateway, {}, SECRET);
-    expect(inspect(client, { depth: 6 })).not.toContain('sEcReT-sig');
-    expect(JSON.stringify(client)).not.toContain('sEcReT-sig');
-    expect(keysReachable(client)).not.toContain('token$');
+    const seen: unknown[] = [];
+    const subscription = client.chatStream$(hello).subscribe((chunk) => seen.push(chunk));
+    try {
+      while (seen.length < 1) await delay(10);
+      expect(inspect(client, { depth: null })).not.toContain('sEcReT-sig');
+      expect(JSON.stringify(client)).not.toContain('sEcReT-sig');
+      expect(keysReachable(client)).not.toContain('token$');
+    } finally {
+      subscription.unsubscribe();
+    }
   });
 });
