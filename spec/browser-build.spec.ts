@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BehaviorSubject, firstValueFrom, of, toArray } from 'rxjs';
 import { browserVariants } from '../bench/browser-variants';
 import { LLMProviderError } from '../lib';
-import { delay, errorOf, hello, record, useGateway } from './support/harness';
+import { errorOf, hello, record, streamStalledAfterOneChunk, unsubscribeAndAwaitClose, useGateway } from './support/harness';
 
 const lib = join(__dirname, '..', 'lib');
 const twins = readdirSync(lib)
@@ -88,17 +88,8 @@ describe('the client as the browser build bundles it', () => {
   });
 
   it('closes the connection on unsubscribe while the gateway is silent mid-stream (the signal, not destroy)', async () => {
-    ctx.gateway.route(async (_req, reply) => {
-      reply.head(200, { 'content-type': 'text/event-stream' });
-      await reply.write('data: {"content": "only"}\n\n');
-    });
     const client = new api.LlmGatewayClient({ serverUrl: ctx.gateway.url, token$: new BehaviorSubject('t') });
-    const seen: string[] = [];
-    const subscription = client.chatStream$(hello).subscribe((chunk) => seen.push(chunk.content));
-    while (seen.length < 1) await delay(10);
-    subscription.unsubscribe();
-    const [sent] = ctx.gateway.requests;
-    await Promise.race([sent.closed, delay(3000)]);
+    const sent = await unsubscribeAndAwaitClose(ctx.gateway, await streamStalledAfterOneChunk(ctx.gateway, client));
     expect(sent.closedAt).toBeDefined();
     expect(sent.abortedByClient).toBe(true);
   });

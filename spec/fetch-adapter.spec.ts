@@ -6,7 +6,7 @@
 import axios from 'axios';
 import { BehaviorSubject, tap } from 'rxjs';
 import { GatewayError, StreamChunk } from '../lib';
-import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
+import { clientFor, delay, errorOf, hello, record, streamStalledAfterOneChunk, unsubscribeAndAwaitClose, useGateway } from './support/harness';
 
 const ctx = useGateway();
 const fetchAxios = () => axios.create({ adapter: 'fetch' });
@@ -38,18 +38,9 @@ describe('chatStream$ over the fetch adapter', () => {
   });
 
   it('closes the connection on unsubscribe while the gateway is silent mid-stream', async () => {
-    ctx.gateway.route(async (_req, reply) => {
-      reply.head(200, { 'content-type': 'text/event-stream' });
-      await reply.write(`data: ${JSON.stringify(chunk('only'))}\n\n`);
-      // ...and then nothing: a stalled upstream. Cancel must not wait for a next chunk that never comes.
-    });
+    // One event, then a stalled upstream: cancel must not wait for a next chunk that never comes.
     const { client } = clientFor(ctx.gateway, { axios: fetchAxios() });
-    const seen: string[] = [];
-    const subscription = client.chatStream$(hello).subscribe((c) => seen.push(c.content));
-    while (seen.length < 1) await delay(10);
-    subscription.unsubscribe();
-    const [sent] = ctx.gateway.requests;
-    await Promise.race([sent.closed, delay(3000)]);
+    const sent = await unsubscribeAndAwaitClose(ctx.gateway, await streamStalledAfterOneChunk(ctx.gateway, client));
     expect(sent.closedAt).toBeDefined();
     expect(sent.abortedByClient).toBe(true);
   });

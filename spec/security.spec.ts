@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { BehaviorSubject, Observable } from 'rxjs';
 import { AuthenticationError, LLMProviderError, StreamError } from '../lib';
 import { everyForm, keysReachable, SECRET } from './support/leak-check';
-import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
+import { clientFor, errorOf, hello, record, streamStalledAfterOneChunk, useGateway } from './support/harness';
 
 const ctx = useGateway();
 
@@ -171,15 +171,9 @@ describe('a logged client', () => {
   // holds the requests in flight, Authorization header and all. Neither may be printed or serialised with it.
   it('shows no token in util.inspect at any depth or JSON.stringify, with a stream in flight', async () => {
     const { inspect } = await import('node:util');
-    ctx.gateway.route(async (_req, reply) => {
-      reply.head(200, { 'content-type': 'text/event-stream' });
-      await reply.write('data: {"content": "a"}\n\n'); // then silent: the request stays in flight
-    });
     const { client } = clientFor(ctx.gateway, {}, SECRET);
-    const seen: unknown[] = [];
-    const subscription = client.chatStream$(hello).subscribe((chunk) => seen.push(chunk));
+    const subscription = await streamStalledAfterOneChunk(ctx.gateway, client);
     try {
-      while (seen.length < 1) await delay(10);
       expect(inspect(client, { depth: null })).not.toContain('sEcReT-sig');
       expect(JSON.stringify(client)).not.toContain('sEcReT-sig');
       expect(keysReachable(client)).not.toContain('token$');

@@ -1,7 +1,7 @@
 /** Shared test plumbing: a loopback gateway per test, a client bound to it, and an Observable recorder. */
-import { BehaviorSubject, Observable } from 'rxjs';
-import { LlmGatewayClient, LlmGatewayClientOptions } from '../../lib';
-import { startTestGateway, TestGateway, TestGatewayOptions } from '../../lib/testing';
+import { BehaviorSubject, Observable, Subscription } from 'rxjs';
+import { LlmGatewayClient, LlmGatewayClientOptions, LLMRequest, StreamChunk } from '../../lib';
+import { RecordedRequest, startTestGateway, TestGateway, TestGatewayOptions } from '../../lib/testing';
 
 /** What an Observable did: its values, and how it ended (if it has). */
 export interface Recording<T> {
@@ -57,3 +57,30 @@ export function delay(ms: number): Promise<void> {
 }
 
 export const hello = { model: 'test-model', messages: [{ role: 'user', content: 'hello' }] };
+
+/**
+ * Routes `gateway` to answer a stream with one event and then nothing (a stalled upstream: the request stays
+ * in flight), starts `client.chatStream$`, and resolves once that event's chunk has arrived, with the
+ * subscription that holds the stream open.
+ */
+export async function streamStalledAfterOneChunk(
+  gateway: TestGateway,
+  client: { chatStream$(request: LLMRequest): Observable<StreamChunk> },
+): Promise<Subscription> {
+  gateway.route(async (_req, reply) => {
+    reply.head(200, { 'content-type': 'text/event-stream' });
+    await reply.write('data: {"content": "only"}\n\n');
+  });
+  const seen: StreamChunk[] = [];
+  const subscription = client.chatStream$(hello).subscribe((chunk) => seen.push(chunk));
+  while (seen.length < 1) await delay(10);
+  return subscription;
+}
+
+/** Unsubscribes and resolves with the gateway's one request once its connection closed (or after 3 s). */
+export async function unsubscribeAndAwaitClose(gateway: TestGateway, subscription: Subscription): Promise<RecordedRequest> {
+  subscription.unsubscribe();
+  const [sent] = gateway.requests;
+  await Promise.race([sent.closed, delay(3000)]);
+  return sent;
+}
