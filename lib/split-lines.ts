@@ -23,7 +23,7 @@ export type LinesHandler = (text: string) => void;
 export interface LineSplitter {
   /**
    * Hands the whole lines that `chunk` completes to the handler, synchronously, keeping the unterminated
-   * tail for the next chunk. Returns whether that tail holds part of a line that is not a comment (its first
+   * tail for the next chunk. Returns whether that tail holds text of a line that is not a comment (its first
    * character is not ':'): with the handler's view of the whole lines, what tells an idle timer that a slow
    * server is still sending an event. Throws a `StreamError` of type `'line-too-long'` as soon as a line is
    * known to exceed the bound (the lines before it are handed on first; no byte past the bound is ever kept);
@@ -105,11 +105,12 @@ export function createLineSplitter(onLines: LinesHandler, maxLineBytes: number):
   }
 
   /**
-   * Whether the unterminated line has bytes and is not a comment. (With no text yet, every byte is held by the
-   * decoder, part of a multi-byte character: not a ':'.)
+   * Whether the unterminated line has text and is not a comment. Bytes without text yet are the stream's byte
+   * order mark (dropped: a server that sends it and then only keep-alives has still sent nothing) or the start
+   * of a character the decoder holds, which counts once its last byte comes.
    */
   function tailIsContent(): boolean {
-    return pendingBytes > 0 && !pendingIsComment;
+    return pending.length > 0 && !pendingIsComment;
   }
 
   function reset(): void {

@@ -16,6 +16,7 @@ const values = {
   n: bytes('\n\n'),
   c: bytes(':'), // a comment, one byte at a time...
   k: bytes(' keep-alive'), // ...going on
+  o: new Uint8Array([0xef, 0xbb, 0xbf]), // the stream's byte order mark, alone in its chunk
 };
 const chunk: StreamChunk = { content: 'x', model: 'm', toolCalls: [], isFinal: false };
 
@@ -48,6 +49,13 @@ describe('parseStreamChunks({ idleTimeoutMs })', () => {
     run(({ cold, expectObservable }) => {
       expectObservable(cold('a-b-e-n-z|', values).pipe(chunks(3))).toBe('------x-|', { x: chunk });
       expectObservable(cold('d-c-k-k-k-n|', values).pipe(chunks(5))).toBe('x----#', { x: chunk }, new RequestTimeoutError(5, 'idle'));
+    });
+  });
+
+  it('does not count the leading byte order mark as life: phase first-byte', () => {
+    run(({ cold, expectObservable }) => {
+      expectObservable(cold('o-p-p-p-p-p|', values).pipe(chunks(5))).toBe('-----#', undefined, new RequestTimeoutError(5, 'first-byte'));
+      expectObservable(cold('o-d-z|', values).pipe(chunks(3))).toBe('--x-|', { x: chunk });
     });
   });
 

@@ -142,7 +142,11 @@ describe('createSseParser: feed() tells whether the bytes carried content (what 
     ['an event line completed by its last bytes', ['da', 'ta: x\n'], [true, true]],
     ['a field other than data', ['event: e\n', 'retry: 5\n'], [true, true]],
     ['the second half of a split CRLF', ['data: x\r', '\n'], [true, false]],
-    ['the first byte of a multi-byte character starting a line', [[0xe2]], [true]],
+    // Bytes that decode to no text yet are not counted until they do: the one case where they never do is the
+    // leading byte order mark, and a server that sent it and then only keep-alives has sent nothing.
+    ['a multi-byte character starting a line, its bytes apart', [[0xe2], [0x82, 0xac]], [false, true]],
+    ['the byte order mark alone, then a comment', [[0xef, 0xbb, 0xbf], ': ping\n'], [false, false]],
+    ['the byte order mark, then an event begun', [[0xef, 0xbb], [0xbf, 0x64]], [false, true]],
     ['an empty chunk', [[]], [false]],
   ];
   it.each(rows)('%s', (_what, pieces, returns) => {
