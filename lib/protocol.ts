@@ -6,17 +6,28 @@
 import { LLMProviderError, ResponseValidationError } from './errors';
 import { chunkSchema, requestSchema, responseSchema, WireSchema, WireToolCall, WireUsage } from './wire-schemas';
 
-/** One chat message as the gateway takes it (OpenAI style: `role`, `content`, and whatever else the role needs). */
-export interface ChatMessage {
+/** The fields of a {@link ChatMessage} that OpenAI-style providers read. */
+export interface ChatMessageFields {
   role: string;
   /** Text, or content parts as the gateway's provider takes them (`[{ type: 'text', text }, { type: 'image_url', … }]`). */
-  content?: string | null | ReadonlyArray<Record<string, unknown>>;
-  [key: string]: unknown;
+  content?: string | null | ReadonlyArray<object>;
+  name?: string;
+  tool_call_id?: string;
+  tool_calls?: ReadonlyArray<object>;
 }
+
+/**
+ * One chat message as the gateway takes it (OpenAI style: `role`, `content`, and whatever else the role needs).
+ * Two forms, because TypeScript gives an interface no implicit index signature: the named fields alone, which
+ * an app's own message interface and openai-node's `ChatCompletionMessageParam` fit, and the named fields plus
+ * any others, which lets a literal carry a field not named here (`cache_control`, `reasoning_content`, …).
+ */
+export type ChatMessage = ChatMessageFields | (ChatMessageFields & { [key: string]: unknown });
 
 /** A request to the gateway. Only `model` and `messages` are required. */
 export interface LLMRequest {
-  messages: ChatMessage[];
+  /** Read, never changed: a readonly array (`as const`, an app's immutable history) is fine. */
+  messages: readonly ChatMessage[];
   model: string;
   /** Default 0.7. */
   temperature?: number;

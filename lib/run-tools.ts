@@ -67,7 +67,7 @@ export function runTools$(gateway: LlmGateway, request: LLMRequest, tools: Tools
     if (concurrency !== Infinity) positiveInteger('concurrency', concurrency);
     const toMessages = options.toMessages ?? openAiToolMessages;
 
-    const step = (n: number, messages: ChatMessage[]): Observable<ToolLoopEvent> => {
+    const step = (n: number, messages: readonly ChatMessage[]): Observable<ToolLoopEvent> => {
       const afterResponse = (response: LLMResponse): Observable<ToolLoopEvent> => {
         if (response.toolCalls.length === 0) {
           const answer = { role: 'assistant', content: response.content };
