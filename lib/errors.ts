@@ -211,8 +211,10 @@ export function detailOf(payload: { detail?: unknown; error?: unknown }): string
 
 /**
  * Maps a non-200 answer to its error class (401 here means "not cured by a refresh"). The body is cut to
- * 2 kB in the message so an HTML error page cannot flood a log. `secret` (the token sent) is removed from the
- * detail once decoded: a JSON string may spell it with escapes (`\u002B`, `\/`) that the raw body hides.
+ * 2 kB in the message so an HTML error page cannot flood a log. `secret` (the token sent) is removed once, from
+ * what the message shows: from a JSON body's detail once decoded (a JSON string may spell the token with
+ * escapes, `\u002B` or `\/`, that the raw body hides; and scrubbing the raw body first could break the JSON),
+ * else from the raw body.
  */
 export function errorFromStatus(
   status: number,
@@ -238,7 +240,7 @@ export function errorFromStatus(
         options,
       );
     default:
-      return new LLMProviderError(`Unexpected status ${status}: ${truncate(body)}`, options);
+      return new LLMProviderError(`Unexpected status ${status}: ${truncate(withoutSecret(body, secret))}`, options);
   }
 }
 

@@ -77,7 +77,7 @@ const EVENT_STREAM = 'text/event-stream';
 
 /**
  * Sends `call` asking for `accept`, and hands the body of a fitting 200 to `read`. Anything else fails with the
- * error its body explains: at most 64 KiB of it read, the token removed.
+ * error its body explains: at most 64 KiB of it read; the token is removed where each message is made.
  */
 function post<T>(
   call: GatewayCall,
@@ -94,7 +94,7 @@ function post<T>(
       if (response.status !== 200) {
         toError = (text) => errorFromStatus(response.status, text, call.model, request, parseRetryAfter(response.headers['retry-after']), call.token);
       } else if (accept === EVENT_STREAM && type !== '' && mediaType(type) !== EVENT_STREAM) {
-        toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${text.slice(0, 500)}`, { request });
+        toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${withoutSecret(text, call.token).slice(0, 500)}`, { request });
       } else {
         return read(bytes, request);
       }
@@ -102,7 +102,7 @@ function post<T>(
       // explains it.
       return bodyText(bytes.pipe(timeout({ each: ERROR_BODY_SILENCE_MS, with: () => EMPTY }), catchError(() => EMPTY)), 64 * 1024).pipe(
         map((text) => {
-          throw toError(withoutSecret(text, call.token));
+          throw toError(text);
         }),
         finalize(() => stopUpload(response)),
       );

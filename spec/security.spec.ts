@@ -36,6 +36,21 @@ describe('the token never leaks through an error', () => {
   });
 });
 
+describe('the token is removed from an error body once, after its detail is read', () => {
+  // A short test token ("tail") occurs in the JSON's own key: scrubbing the raw body first broke the JSON and
+  // lost the detail; and a token inside "[redacted]" ("dact") was scrubbed out of the first pass's marker.
+  it.each([
+    [404, 'tail', { detail: 'no such model: tail-7' }, 'Model not found: test-model (no such model: [redacted]-7)'],
+    [502, 'tail', { detail: 'upstream said tail' }, 'Server LLM gateway error: upstream said [redacted]'],
+    [502, 'dact', { error: 'upstream echoed dact' }, 'Server LLM gateway error: upstream echoed [redacted]'],
+    [500, 'dact', 'saw dact', 'Unexpected status 500: saw [redacted]'],
+  ])('%i with the token %j in the body', async (status, token, body, message) => {
+    ctx.gateway.route((_req, reply) => (typeof body === 'string' ? reply.text(status, body) : reply.json(status, body)));
+    const { client } = clientFor(ctx.gateway, {}, token);
+    expect((await errorOf(client.chat$(hello))).message).toBe(message);
+  });
+});
+
 describe('redirects', () => {
   let other: Server;
   let seen: Array<string | undefined>;
