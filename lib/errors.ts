@@ -210,21 +210,28 @@ export function detailOf(payload: { detail?: unknown; error?: unknown }): string
 }
 
 /**
- * Maps a non-200 answer to its error class (401 here means "not cured by a refresh"). The body is cut to
- * 2 kB in the message so an HTML error page cannot flood a log. `secret` (the token sent) is removed once, from
- * what the message shows: from a JSON body's detail once decoded (a JSON string may spell the token with
- * escapes, `\u002B` or `\/`, that the raw body hides; and scrubbing the raw body first could break the JSON),
- * else from the raw body.
+ * Maps a non-200 answer (status, body, headers) to its error class (401 here means "not cured by a refresh";
+ * a redirect, never followed, is an error too). The body is cut to 2 kB in the message so an HTML error page
+ * cannot flood a log. `secret` (the token sent) is removed once, from what the message shows: from a JSON
+ * body's detail once decoded (a JSON string may spell the token with escapes, `\u002B` or `\/`, that the raw
+ * body hides; and scrubbing the raw body first could break the JSON), else from the raw body.
  */
 export function errorFromStatus(
   status: number,
   body: string,
   model: string,
   request?: RequestInfo,
-  retryAfterMs?: number,
+  headers: Record<string, unknown> = {},
   secret = '',
 ): LLMProviderError {
-  const options = { status, request, retryAfterMs };
+  const options = { status, request, retryAfterMs: parseRetryAfter(headers['retry-after']) };
+  const location = typeof headers.location === 'string' ? headers.location : undefined;
+  // A 3xx with a Location is a redirect (a 304 has none); status 0 is what a browser's fetch reports for one it
+  // was told not to follow (`redirect: 'manual'`): an opaque response, no status, no headers, no body.
+  if (status === 0 || (location !== undefined && status > 299 && status < 400)) {
+    const where = location === undefined ? '' : ` (${status} to ${withoutSecret(location, secret)})`;
+    return new LLMProviderError(`Redirect not followed${where}: it would carry the token to another origin; use the final URL as serverUrl`, options);
+  }
   switch (status) {
     case 401:
       return new AuthenticationError('Authentication failed', options);
@@ -232,13 +239,6 @@ export function errorFromStatus(
       return new ModelNotFoundError(model, options, truncate(withoutSecret(errorDetail(body), secret).trim(), 200));
     case 502:
       return new GatewayError(truncate(withoutSecret(errorDetail(body), secret)), options);
-    case 0:
-      // What a browser's fetch reports for a redirect it was told not to follow (`redirect: 'manual'`): an
-      // opaque response, no status, no headers, no body.
-      return new LLMProviderError(
-        'Redirect not followed (it would carry the token to another origin): use the final URL as serverUrl',
-        options,
-      );
     default:
       return new LLMProviderError(`Unexpected status ${status}: ${truncate(withoutSecret(body, secret))}`, options);
   }

@@ -11,7 +11,6 @@ import {
   ConnectionError,
   errorFromStatus,
   LLMProviderError,
-  parseRetryAfter,
   RequestInfo,
   ResponseValidationError,
   StreamError,
@@ -92,7 +91,7 @@ function post<T>(
       const type = String(response.headers['content-type'] ?? '');
       let toError: (text: string) => LLMProviderError;
       if (response.status !== 200) {
-        toError = (text) => errorFromStatus(response.status, text, call.model, request, parseRetryAfter(response.headers['retry-after']), call.token);
+        toError = (text) => errorFromStatus(response.status, text, call.model, request, response.headers, call.token);
       } else if (accept === EVENT_STREAM && type !== '' && mediaType(type) !== EVENT_STREAM) {
         toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${withoutSecret(text, call.token).slice(0, 500)}`, { request });
       } else {

@@ -75,6 +75,14 @@ describe('redirects', () => {
     expect(error).toBeInstanceOf(LLMProviderError);
     expect(error.status).toBe(status);
     expect(seen.filter((h) => h !== undefined)).toEqual([]);
+    // Says what happened and what to do, rather than "Unexpected status".
+    expect(error.message).toBe(`Redirect not followed (${status} to ${target}): it would carry the token to another origin; use the final URL as serverUrl`);
+  });
+
+  it('names no redirect for a 3xx without a Location (a 304)', async () => {
+    ctx.gateway.route((_req, reply) => reply.text(304, ''));
+    const { client } = clientFor(ctx.gateway, {}, SECRET);
+    expect((await errorOf(client.chat$(hello))).message).toBe('Unexpected status 304: ');
   });
 });
 
