@@ -72,7 +72,10 @@ export class LlmGatewayClient implements LlmGateway {
   private readonly logger: Logger;
   private readonly maxLineBytes: number;
 
-  /** Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or a bound is not positive. */
+  /**
+   * Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or carries credentials, or a bound is
+   * not positive.
+   */
   constructor(options: LlmGatewayClientOptions) {
     this.baseUrl = checkServerUrl(options.serverUrl);
     // Capped before the check, so Infinity ("never") is the longest timer there is.
@@ -145,16 +148,19 @@ export class LlmGatewayClient implements LlmGateway {
 }
 
 function checkServerUrl(serverUrl: string): string {
-  let protocol: string | undefined;
+  let url: URL | undefined;
   let cause: unknown;
   try {
-    protocol = new URL(serverUrl).protocol;
+    url = new URL(serverUrl);
   } catch (error) {
     cause = error;
   }
-  if (protocol !== 'http:' && protocol !== 'https:') {
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
   }
+  // axios would send them as Basic auth in place of the Bearer token, and every error's request.url would
+  // show the password.
+  if (url.username || url.password) throw new LLMProviderError('serverUrl must not carry a user name or password: the token authenticates');
   return serverUrl.replace(/\/+$/, '');
 }
 

@@ -183,6 +183,20 @@ describe('construction and request checks', () => {
     },
   );
 
+  it.each(['http://user:pa55word@127.0.0.1:1', 'https://:pa55word@gateway.example.com', 'http://user@127.0.0.1:1'])(
+    'rejects serverUrl with credentials (%s): axios would send them in place of the token, errors would show them',
+    (serverUrl) => {
+      let thrown: unknown;
+      try {
+        clientFor(ctx.gateway, { serverUrl });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(LLMProviderError);
+      expect((thrown as Error).message).toBe('serverUrl must not carry a user name or password: the token authenticates');
+    },
+  );
+
   it.each([{ timeoutMs: 0 }, { timeoutMs: -1 }, { timeoutMs: Number.NaN }, { maxLineBytes: Number.NaN }])('rejects a bound that is not positive: %j', (options) => {
     expect(() => clientFor(ctx.gateway, options)).toThrow(/must be a positive number/);
   });
