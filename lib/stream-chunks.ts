@@ -36,7 +36,8 @@ export interface ByteStreamChunkOptions extends StreamChunkOptions {
   /**
    * Fails with a `RequestTimeoutError` (phase `first-byte`, then `idle`) when this many milliseconds pass
    * from subscribing, or from the last SSE content, without any; comments and blank lines do not count (see
-   * ./idle-timeout). Default: no limit.
+   * ./idle-timeout). After a chunk marked `is_final` it completes instead: the answer is whole, the server
+   * only failed to end the response (which is then cut). Default: no limit.
    */
   idleTimeoutMs?: number;
   /** Times the cut after {@link DRAIN_AFTER_DONE_MS} and the idle timeout; default `asyncScheduler` (tests pass a virtual one). */
@@ -96,13 +97,16 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger,
       if (chunk.isFinal) sawFinal = true;
       subscriber.next(chunk);
     },
-    /** The source ended: fine after a final chunk, else the answer may be cut short. */
-    end(): void {
+    /**
+     * The source ended, or (with `failure`, an idle timeout) fell silent: fine after a final chunk (the answer
+     * is whole; the server only failed to end it), else the answer may be cut short.
+     */
+    end(failure?: Error): void {
       // Ended after [DONE] (the body drains to its end, see DRAIN_AFTER_DONE_MS): nobody is left to tell, and
       // an error made for nobody costs a stack trace on every stream.
       if (subscriber.closed) return;
       if (sawFinal) subscriber.complete();
-      else subscriber.error(new StreamError('truncated', 'Stream ended without [DONE]: the answer may be incomplete'));
+      else subscriber.error(failure ?? new StreamError('truncated', 'Stream ended without [DONE]: the answer may be incomplete'));
     },
   };
 }
@@ -143,7 +147,7 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
     new Observable<StreamChunk>((subscriber) => {
       const reader = createChunkReader(subscriber, options);
       // Started before the source is subscribed (which sends the request): `first-byte` covers the whole wait.
-      const silence = idleTimeoutMs === undefined ? undefined : watchSilence(idleTimeoutMs, (error) => subscriber.error(error), scheduler);
+      const silence = idleTimeoutMs === undefined ? undefined : watchSilence(idleTimeoutMs, (error) => reader.end(error), scheduler);
       const parser = createSseDataParser({
         // After [DONE] or an error the rest of the chunk is still parsed: its events are not ours to report.
         onData: (data) => {

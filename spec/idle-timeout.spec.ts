@@ -16,6 +16,7 @@ const values = {
   n: bytes('\n\n'),
   c: bytes(':'), // a comment, one byte at a time...
   k: bytes(' keep-alive'), // ...going on
+  f: bytes('data: {"content":"x","is_final":true}\n\n'),
   o: new Uint8Array([0xef, 0xbb, 0xbf]), // the stream's byte order mark, alone in its chunk
 };
 const chunk: StreamChunk = { content: 'x', model: 'm', toolCalls: [], isFinal: false };
@@ -56,6 +57,14 @@ describe('parseStreamChunks({ idleTimeoutMs })', () => {
     run(({ cold, expectObservable }) => {
       expectObservable(cold('o-p-p-p-p-p|', values).pipe(chunks(5))).toBe('-----#', undefined, new RequestTimeoutError(5, 'first-byte'));
       expectObservable(cold('o-d-z|', values).pipe(chunks(3))).toBe('--x-|', { x: chunk });
+    });
+  });
+
+  it('completes instead when it fires after a chunk marked is_final, and unsubscribes from the body', () => {
+    run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('d-f-p-p-p-p-p|', values);
+      expectObservable(source.pipe(chunks(3))).toBe('x-y--|', { x: chunk, y: { ...chunk, isFinal: true } });
+      expectSubscriptions(source.subscriptions).toBe('^----!');
     });
   });
 

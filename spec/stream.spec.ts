@@ -1,6 +1,6 @@
 /** chatStream$ against a real loopback gateway: incremental delivery, SSE edge cases, errors, cancellation. */
 import { Subject, switchMap, take } from 'rxjs';
-import { GatewayError, LLMProviderError, ModelNotFoundError, RequestTimeoutError, StreamChunk, StreamError } from '../lib';
+import { accumulate, GatewayError, LLMProviderError, ModelNotFoundError, RequestTimeoutError, StreamChunk, StreamError } from '../lib';
 import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
@@ -135,6 +135,16 @@ describe('chatStream$', () => {
     const { client } = clientFor(ctx.gateway);
     const result = await record(client.chatStream$(hello));
     expect(result.completed).toBe(true);
+  });
+
+  it('completes, not times out, when the server falls silent after a chunk marked is_final (the answer is whole)', async () => {
+    ctx.gateway.route((_req, reply) => reply.sse([chunk('a'), chunk('b', { is_final: true })], { done: false, end: false }));
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 150 });
+    const result = await record(client.chatStream$(hello).pipe(accumulate()));
+    expect(result.error).toBeUndefined();
+    expect(result.values.map((r) => r.content)).toEqual(['ab']);
+    await ctx.gateway.requests[0].closed; // the hung response is cut
+    expect(ctx.gateway.requests[0].abortedByClient).toBe(true);
   });
 
   it('fails with LLMProviderError when the connection is reset mid-stream', async () => {
