@@ -73,8 +73,8 @@ export class LlmGatewayClient implements LlmGateway {
   private readonly maxLineBytes: number;
 
   /**
-   * Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or carries credentials, or a bound is
-   * not positive.
+   * Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or carries credentials, a bound is not
+   * positive, or the retry policy's count is not a whole number or a delay is negative.
    */
   constructor(options: LlmGatewayClientOptions) {
     this.baseUrl = checkServerUrl(options.serverUrl);
@@ -83,6 +83,7 @@ export class LlmGatewayClient implements LlmGateway {
     this.maxLineBytes = positive('maxLineBytes', options.maxLineBytes ?? 1024 * 1024);
     this.logger = options.logger ?? silentLogger;
     const { token$, refreshToken, retry } = options;
+    if (retry) checkRetryPolicy(retry);
     const report = (status: ClientStatus) => this.statusSubject.next(status);
     const refresher = refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger, onRefresh: report });
     this.retry = { auth: { token: () => token$.value, refresher }, policy: retry, onRetry: report };
@@ -162,6 +163,12 @@ function checkServerUrl(serverUrl: string): string {
   // show the password.
   if (url.username || url.password) throw new LLMProviderError('serverUrl must not carry a user name or password: the token authenticates');
   return serverUrl.replace(/\/+$/, '');
+}
+
+/** NaN or a negative count would quietly mean "never retry", a negative delay "no wait": say so at once. */
+function checkRetryPolicy({ count, baseDelayMs = 0, maxDelayMs = 0 }: RetryPolicy): void {
+  if (!Number.isInteger(count) || count < 0) throw new LLMProviderError(`retry.count must be a whole number, 0 or more, got ${count}`);
+  if (!(baseDelayMs >= 0 && maxDelayMs >= 0)) throw new LLMProviderError(`retry delays must be 0 or more, got ${baseDelayMs} and ${maxDelayMs}`);
 }
 
 function positive(name: string, value: number): number {

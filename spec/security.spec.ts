@@ -197,6 +197,21 @@ describe('construction and request checks', () => {
     },
   );
 
+  it.each([
+    [{ count: -1 }, 'retry.count must be a whole number, 0 or more, got -1'],
+    [{ count: 1.5 }, 'retry.count must be a whole number, 0 or more, got 1.5'],
+    [{ count: Number.NaN }, 'retry.count must be a whole number, 0 or more, got NaN'],
+    [{ count: 2, baseDelayMs: -5 }, 'retry delays must be 0 or more, got -5 and 0'],
+    [{ count: 2, maxDelayMs: Number.NaN }, 'retry delays must be 0 or more, got 0 and NaN'],
+  ])('rejects the retry policy %j: it would quietly mean "never retry" or "no wait"', (retry, message) => {
+    expect(() => clientFor(ctx.gateway, { retry })).toThrow(new LLMProviderError(message));
+  });
+
+  it('accepts a retry policy of whole counts and delays of 0 or more, Infinity included', () => {
+    expect(() => clientFor(ctx.gateway, { retry: { count: 0 } })).not.toThrow();
+    expect(() => clientFor(ctx.gateway, { retry: { count: 3, baseDelayMs: 0, maxDelayMs: Infinity } })).not.toThrow();
+  });
+
   it.each([{ timeoutMs: 0 }, { timeoutMs: -1 }, { timeoutMs: Number.NaN }, { maxLineBytes: Number.NaN }])('rejects a bound that is not positive: %j', (options) => {
     expect(() => clientFor(ctx.gateway, options)).toThrow(/must be a positive number/);
   });
