@@ -49,7 +49,7 @@ export function createTokenRefresher(
     onRefresh?.({ type: 'refreshing', attempt: 1, delayMs: 0, reason: '401' });
     return from(refreshToken());
   }).pipe(
-    first(),
+    first(null, ''), // completing without a token is as wrong as giving '' (and says so below, not "no elements")
     timeout({ first: timeoutMs, with: () => throwError(() => new RequestTimeoutError(timeoutMs, 'refresh')) }),
     tap((token) => {
       if (typeof token !== 'string' || token === '') throw new TypeError('refreshToken gave no token');

@@ -74,6 +74,16 @@ describe('401 handling', () => {
     expect(ctx.gateway.requests).toHaveLength(1);
   });
 
+  it.each([
+    ['completes without a value', () => of<string>()],
+    ['resolves to an empty string', () => Promise.resolve('')],
+    ['resolves to something not a string', () => Promise.resolve(undefined as unknown as string)],
+  ])('says what went wrong when refreshToken %s', async (_how, refreshToken) => {
+    ctx.gateway.route((_req, reply) => reply.json(401, {}));
+    const { client } = clientFor(ctx.gateway, { refreshToken });
+    expect((await errorOf(client.chat$(hello))).message).toBe('Token refresh failed: refreshToken gave no token');
+  });
+
   it('shares ONE refresh among 50 concurrent requests that all get 401, and all 50 then succeed', async () => {
     let valid = 'token-0';
     ctx.gateway.route(acceptOnly(() => valid));
