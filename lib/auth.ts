@@ -2,10 +2,10 @@
  * The JWT side of the client: the current token, and a single-flight refresh shared by every request that
  * waits on it. When a 401 is re-sent, and with which token, is ./retry-request's decision.
  */
-import { BehaviorSubject, catchError, defer, first, from, Observable, ReplaySubject, share, tap, throwError, timeout } from 'rxjs';
+import { BehaviorSubject, catchError, defer, finalize, first, from, Observable, ReplaySubject, share, tap, throwError, timeout } from 'rxjs';
 import { ClientStatus } from './client-status';
 import { AuthenticationError, messageOf, RequestTimeoutError } from './errors';
-import { Logger } from './logger';
+import { Logger, withoutSecret } from './logger';
 
 /** Gets a new JWT: an Observable (its first value counts) or a Promise. */
 export type RefreshToken = () => Observable<string> | Promise<string>;
@@ -35,7 +35,8 @@ export interface TokenRefresher {
  * Wraps `refreshToken` so that any number of concurrent waiters share ONE call while it is in flight; the
  * next waiter after it settles starts a fresh one. The new token is pushed into `token$` before anyone
  * hears of it. A refresh that throws, errors, gives no token or takes longer than `timeoutMs` errors with
- * {@link AuthenticationError} (the original failure as `cause`) for every waiter.
+ * {@link AuthenticationError} (the original failure as `cause`) for every waiter; the logger hears of it only
+ * when no waiter is left.
  */
 export function createTokenRefresher(
   token$: BehaviorSubject<string>,
@@ -44,7 +45,13 @@ export function createTokenRefresher(
 ): TokenRefresher {
   let settled = 0;
   let lastFailure: AuthenticationError | undefined;
+  // Requests subscribed to the refresh: each one errors with its failure, so the logger is told only when
+  // none is left to hear it (all unsubscribed while it ran), rather than say it a second time.
+  let waiting = 0;
+  // The token being replaced: a refresh that fails may quote it (an HTTP error echoing the request).
+  let stale = '';
   const shared$ = defer(() => {
+    stale = token$.value;
     logger.debug?.('LLM gateway returned 401; refreshing the token');
     onRefresh?.({ type: 'refreshing', attempt: 1, delayMs: 0, reason: '401' });
     return from(refreshToken());
@@ -55,8 +62,8 @@ export function createTokenRefresher(
       if (typeof token !== 'string' || token === '') throw new TypeError('refreshToken gave no token');
     }),
     catchError((cause: unknown) => {
-      const reason = messageOf(cause);
-      logger.warn(`Token refresh failed: ${reason}`);
+      const reason = withoutSecret(messageOf(cause), stale);
+      if (waiting === 0) logger.warn(`Token refresh failed, no request waiting: ${reason}`);
       return throwError(() => new AuthenticationError(`Token refresh failed: ${reason}`, { cause }));
     }),
     // Settle before any waiter hears: a 401 handled after this point must see the new state.
@@ -77,6 +84,11 @@ export function createTokenRefresher(
   );
   return {
     settled: () => settled,
-    refresh$: (sentAt) => defer(() => (lastFailure && settled > sentAt ? throwError(() => lastFailure) : shared$)),
+    refresh$: (sentAt) =>
+      defer(() => {
+        if (lastFailure && settled > sentAt) return throwError(() => lastFailure);
+        waiting++;
+        return shared$.pipe(finalize(() => waiting--));
+      }),
   };
 }

@@ -31,7 +31,10 @@ export interface LlmGatewayClientOptions {
    * silence (keep-alive comments do not count as life); also bounds a refresh. Default 120 000.
    */
   timeoutMs?: number;
-  /** Receives warnings (malformed stream lines, failed refreshes) and debug notes. Default: silent. */
+  /**
+   * Receives warnings (malformed stream lines; a failed refresh when no request is left to error with it) and
+   * debug notes (a refresh starting). Default: silent.
+   */
   logger?: Logger;
   /** Longest SSE line accepted, in bytes. Default 1 MiB. */
   maxLineBytes?: number;

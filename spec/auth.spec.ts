@@ -173,6 +173,32 @@ describe('401 handling', () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join('\n')).not.toMatch(/secret/);
   });
+
+  it('does not warn of a failed refresh that the waiting requests error with (said once, not twice)', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(401, {}));
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m) };
+    const { client } = clientFor(ctx.gateway, { refreshToken: () => Promise.reject(new Error('refresh endpoint down')), logger });
+    const errors = await Promise.all([errorOf(client.chat$(hello)), errorOf(client.chatStream$(hello))]);
+    expect(errors.map((e) => e.message)).toEqual(['Token refresh failed: refresh endpoint down', 'Token refresh failed: refresh endpoint down']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('warns of a failed refresh when every request waiting on it had unsubscribed', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(401, {}));
+    const warnings: string[] = [];
+    let fail!: (error: Error) => void;
+    const { client } = clientFor(ctx.gateway, {
+      refreshToken: () => new Promise<string>((_resolve, reject) => (fail = reject)),
+      logger: { warn: (m) => warnings.push(m) },
+    });
+    const waiting = client.chat$(hello).subscribe({ error: () => undefined });
+    await firstValueFrom(client.status$); // the refresh started
+    waiting.unsubscribe();
+    fail(new Error('refresh endpoint down'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toEqual(['Token refresh failed, no request waiting: refresh endpoint down']);
+  });
 });
 
 describe('token$', () => {

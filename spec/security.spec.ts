@@ -1,7 +1,7 @@
 /** The JWT must never leak: not through errors, not through logs, not to another origin. */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { BehaviorSubject, Observable } from 'rxjs';
+import { BehaviorSubject, firstValueFrom, Observable } from 'rxjs';
 import { AuthenticationError, LLMProviderError, StreamError } from '../lib';
 import { everyForm, keysReachable, SECRET } from './support/leak-check';
 import { clientFor, errorOf, hello, record, streamStalledAfterOneChunk, useGateway } from './support/harness';
@@ -33,6 +33,16 @@ describe('the token never leaks through an error', () => {
     const text = everyForm(error);
     expect(text).not.toContain('sEcReT-sig');
     expect(text).not.toContain('c2VjcmV0LXBheWxvYWQ');
+  });
+});
+
+describe('a refresh failure that quotes the token it was replacing', () => {
+  it('does not carry it into the AuthenticationError message', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(401, {}));
+    const refreshToken = () => Promise.reject(new Error(`refresh said: invalid token ${SECRET}`));
+    const { client } = clientFor(ctx.gateway, { refreshToken }, SECRET);
+    const error = await errorOf(client.chat$(hello));
+    expect(error.message).toBe('Token refresh failed: refresh said: invalid token [redacted]');
   });
 });
 
@@ -113,8 +123,14 @@ describe('no axios config, no headers, no token in what errors and logs carry', 
     );
     const calls: unknown[][] = [];
     const logger = { warn: (...args: unknown[]) => calls.push(args), debug: (...args: unknown[]) => calls.push(args) };
-    const failing = clientFor(ctx.gateway, { logger, refreshToken: () => Promise.reject(new Error(`cannot refresh`)) }, SECRET);
-    await errorOf(failing.client.chat$(hello));
+    // A refresh failure reaches the logger when no request is left waiting on it.
+    let fail!: (error: Error) => void;
+    const failing = clientFor(ctx.gateway, { logger, refreshToken: () => new Promise<string>((_resolve, reject) => (fail = reject)) }, SECRET);
+    const waiting = failing.client.chat$(hello).subscribe({ error: () => undefined });
+    await firstValueFrom(failing.client.status$); // the refresh started
+    waiting.unsubscribe();
+    fail(new Error(`cannot refresh ${SECRET}`));
+    await new Promise((resolve) => setImmediate(resolve));
     const working = clientFor(ctx.gateway, { logger }, 'other-token');
     const streamed = await record(working.client.chatStream$(hello));
     expect(streamed.values.map((c) => c.content)).toEqual(['ok']);
