@@ -170,11 +170,17 @@ function checkServerUrl(serverUrl: string): string {
 
 /** NaN or a negative count would quietly mean "never retry", a negative delay "no wait": say so at once. */
 function checkRetryPolicy({ count, baseDelayMs = 0, maxDelayMs = 0 }: RetryPolicy): void {
-  if (!Number.isInteger(count) || count < 0) throw new LLMProviderError(`retry.count must be a whole number, 0 or more, got ${count}`);
-  if (!(baseDelayMs >= 0 && maxDelayMs >= 0)) throw new LLMProviderError(`retry delays must be 0 or more, got ${baseDelayMs} and ${maxDelayMs}`);
+  check('retry.count', count, Number.isInteger(count) && count >= 0, 'a whole number ≥ 0');
+  check('retry.baseDelayMs', baseDelayMs, baseDelayMs >= 0, 'a number ≥ 0');
+  check('retry.maxDelayMs', maxDelayMs, maxDelayMs >= 0, 'a number ≥ 0');
 }
 
 function positive(name: string, value: number): number {
-  if (!(value > 0) || !Number.isFinite(value)) throw new LLMProviderError(`${name} must be a positive number, got ${value}`);
+  return check(name, value, value > 0 && Number.isFinite(value), 'a positive number');
+}
+
+/** `value` if `valid`, else throws "`name` must be `rule`, got `value`". */
+function check(name: string, value: number, valid: boolean, rule: string): number {
+  if (!valid) throw new LLMProviderError(`${name} must be ${rule}, got ${value}`);
   return value;
 }

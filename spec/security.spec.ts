@@ -214,11 +214,11 @@ describe('construction and request checks', () => {
   );
 
   it.each([
-    [{ count: -1 }, 'retry.count must be a whole number, 0 or more, got -1'],
-    [{ count: 1.5 }, 'retry.count must be a whole number, 0 or more, got 1.5'],
-    [{ count: Number.NaN }, 'retry.count must be a whole number, 0 or more, got NaN'],
-    [{ count: 2, baseDelayMs: -5 }, 'retry delays must be 0 or more, got -5 and 0'],
-    [{ count: 2, maxDelayMs: Number.NaN }, 'retry delays must be 0 or more, got 0 and NaN'],
+    [{ count: -1 }, 'retry.count must be a whole number ≥ 0, got -1'],
+    [{ count: 1.5 }, 'retry.count must be a whole number ≥ 0, got 1.5'],
+    [{ count: Number.NaN }, 'retry.count must be a whole number ≥ 0, got NaN'],
+    [{ count: 2, baseDelayMs: -5 }, 'retry.baseDelayMs must be a number ≥ 0, got -5'],
+    [{ count: 2, maxDelayMs: Number.NaN }, 'retry.maxDelayMs must be a number ≥ 0, got NaN'],
   ])('rejects the retry policy %j: it would quietly mean "never retry" or "no wait"', (retry, message) => {
     expect(() => clientFor(ctx.gateway, { retry })).toThrow(new LLMProviderError(message));
   });
