@@ -10,7 +10,7 @@ export type { RefreshToken } from './auth';
 export type { ClientStatus } from './client-status';
 export type { RetryPolicy } from './retry-request';
 export type { Logger } from './logger';
-export type { ChatMessage, LLMRequest, LLMResponse, StreamChunk, TokenUsage, ToolCall } from './protocol';
+export type { ChatMessage, ChatMessageFields, LLMRequest, LLMResponse, StreamChunk, TokenUsage, ToolCall } from './protocol';
 export {
   AuthenticationError,
   ConnectionError,

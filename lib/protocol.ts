@@ -6,28 +6,35 @@
 import { LLMProviderError, ResponseValidationError } from './errors';
 import { chunkSchema, requestSchema, responseSchema, WireSchema, WireToolCall, WireUsage } from './wire-schemas';
 
-/** The fields of a {@link ChatMessage} that OpenAI-style providers read. */
-export interface ChatMessageFields {
+/** One chat message as the gateway takes it (OpenAI style: `role`, `content`, and whatever else the role needs). */
+export interface ChatMessage {
   role: string;
   /** Text, or content parts as the gateway's provider takes them (`[{ type: 'text', text }, { type: 'image_url', … }]`). */
+  content?: string | null | ReadonlyArray<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+/**
+ * A message as an app's own types spell it, which `LLMRequest.messages` takes besides a {@link ChatMessage}:
+ * the OpenAI fields, named. TypeScript gives an interface (an app's own message type, openai-node's
+ * `ChatCompletionMessageParam`) no implicit index signature, so such a message does not fit `ChatMessage`
+ * itself; it fits this.
+ */
+export interface ChatMessageFields {
+  role: string;
   content?: string | null | ReadonlyArray<object>;
   name?: string;
   tool_call_id?: string;
   tool_calls?: ReadonlyArray<object>;
 }
 
-/**
- * One chat message as the gateway takes it (OpenAI style: `role`, `content`, and whatever else the role needs).
- * Two forms, because TypeScript gives an interface no implicit index signature: the named fields alone, which
- * an app's own message interface and openai-node's `ChatCompletionMessageParam` fit, and the named fields plus
- * any others, which lets a literal carry a field not named here (`cache_control`, `reasoning_content`, …).
- */
-export type ChatMessage = ChatMessageFields | (ChatMessageFields & { [key: string]: unknown });
-
 /** A request to the gateway. Only `model` and `messages` are required. */
 export interface LLMRequest {
-  /** Read, never changed: a readonly array (`as const`, an app's immutable history) is fine. */
-  messages: readonly ChatMessage[];
+  /**
+   * The conversation. Read, never changed: a readonly array (an `as const` literal, a store's immutable
+   * state) fits, and so do openai-node's message types and an app's own (see {@link ChatMessageFields}).
+   */
+  messages: ReadonlyArray<ChatMessage | ChatMessageFields>;
   model: string;
   /** Default 0.7. */
   temperature?: number;

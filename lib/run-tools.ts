@@ -67,7 +67,7 @@ export function runTools$(gateway: LlmGateway, request: LLMRequest, tools: Tools
     if (concurrency !== Infinity) positiveInteger('concurrency', concurrency);
     const toMessages = options.toMessages ?? openAiToolMessages;
 
-    const step = (n: number, messages: readonly ChatMessage[]): Observable<ToolLoopEvent> => {
+    const step = (n: number, messages: ChatMessage[]): Observable<ToolLoopEvent> => {
       const afterResponse = (response: LLMResponse): Observable<ToolLoopEvent> => {
         if (response.toolCalls.length === 0) {
           const answer = { role: 'assistant', content: response.content };
@@ -112,7 +112,9 @@ export function runTools$(gateway: LlmGateway, request: LLMRequest, tools: Tools
       );
     };
 
-    return step(1, request.messages);
+    // The events and the error hand the conversation on as ChatMessage[]: a ChatMessageFields is one too, but
+    // for TypeScript's rule that only a type with an index signature may be read as one.
+    return step(1, [...request.messages] as ChatMessage[]);
   });
 }
 

@@ -28,7 +28,7 @@ export class MaxStepsExceededError extends LLMProviderError {
   constructor(
     readonly maxSteps: number,
     readonly response: LLMResponse,
-    readonly messages: readonly ChatMessage[],
+    readonly messages: ChatMessage[],
   ) {
     const asked = response.toolCalls.map((call) => call.name).join(', ');
     super(`Tool loop stopped after ${maxSteps} model turn(s): the model still asked for tools (${asked})`);

@@ -5,7 +5,7 @@
  * starts compiling), and at run time: each array reaches the gateway unchanged.
  */
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { ChatMessage, LLMRequest } from '../lib';
+import type { ChatMessage, LLMRequest, MaxStepsExceededError, ToolLoopEvent } from '../lib';
 import { clientFor, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
@@ -38,8 +38,16 @@ const requests: Array<[what: string, request: LLMRequest]> = [
 export const noRole: LLMRequest = { model: 'm', messages: [{ content: 'hi' }] };
 // @ts-expect-error content is text, content parts or null
 export const numericContent: LLMRequest = { model: 'm', messages: [{ role: 'user', content: 5 }] };
-/** Reading a message gives the named fields their types. */
-export const contentOf = (message: ChatMessage): string | null | ReadonlyArray<object> | undefined => message.content;
+// What the library hands back (ToolLoopEvent's conversation, MaxStepsExceededError's) is ChatMessage[]: any
+// field may be read, content parts as records, and the array is the caller's to extend.
+export const readBack = (event: Extract<ToolLoopEvent, { type: 'answer' }>, error: MaxStepsExceededError) => {
+  const [message] = event.messages;
+  const parts = message.content;
+  const firstPart: Record<string, unknown> | undefined = typeof parts === 'object' && parts !== null ? parts[0] : undefined;
+  error.messages.push({ role: 'user', content: 'go on' });
+  const loose: Array<Record<string, unknown>> = event.messages;
+  return [message.reasoning_content, message['cache_control'], firstPart?.text, loose];
+};
 
 describe('LLMRequest.messages', () => {
   it.each(requests)('%s reaches the gateway unchanged', async (_what, request) => {
