@@ -4,7 +4,7 @@
  */
 import { BehaviorSubject, catchError, defer, finalize, first, from, Observable, ReplaySubject, share, tap, throwError, timeout } from 'rxjs';
 import { ClientStatus } from './client-status';
-import { AuthenticationError, messageOf, RequestTimeoutError } from './errors';
+import { AuthenticationError, axiosErrorIn, messageOf, RequestTimeoutError, withoutConfig } from './errors';
 import { Logger, withoutSecret } from './logger';
 
 /** Gets a new JWT: an Observable (its first value counts) or a Promise. */
@@ -61,8 +61,9 @@ export function createTokenRefresher(
     tap((token) => {
       if (typeof token !== 'string' || token === '') throw new TypeError('refreshToken gave no token');
     }),
-    catchError((cause: unknown) => {
-      const reason = withoutSecret(messageOf(cause), stale);
+    catchError((failure: unknown) => {
+      const cause = withoutToken(failure, stale);
+      const reason = messageOf(cause);
       if (waiting === 0) logger.warn(`Token refresh failed, no request waiting: ${reason}`);
       return throwError(() => new AuthenticationError(`Token refresh failed: ${reason}`, { cause }));
     }),
@@ -91,4 +92,18 @@ export function createTokenRefresher(
         return shared$.pipe(finalize(() => waiting--));
       }),
   };
+}
+
+/**
+ * What of a refresh's failure an error may keep as its `cause`: an axios error (a refresh endpoint called with
+ * axios, presenting the old token) gives way as the transport's do, its config holding the headers; an error
+ * quoting the old token gives way to a plain one with the token cut out, its name and code kept.
+ */
+function withoutToken(failure: unknown, token: string): unknown {
+  const axiosError = axiosErrorIn(failure);
+  const kept = axiosError ? withoutConfig(axiosError) : failure;
+  const message = messageOf(kept);
+  const clean = withoutSecret(message, token);
+  if (clean === message) return kept;
+  return Object.assign(new Error(clean), kept instanceof Error ? { name: kept.name, code: (kept as { code?: unknown }).code } : {});
 }

@@ -1,6 +1,8 @@
 /** The JWT must never leak: not through errors, not through logs, not to another origin. */
+import axios from 'axios';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { BehaviorSubject, firstValueFrom, Observable } from 'rxjs';
 import { AuthenticationError, LLMProviderError, StreamError } from '../lib';
 import { everyForm, keysReachable, SECRET } from './support/leak-check';
@@ -36,13 +38,30 @@ describe('the token never leaks through an error', () => {
   });
 });
 
-describe('a refresh failure that quotes the token it was replacing', () => {
-  it('does not carry it into the AuthenticationError message', async () => {
+describe('a refresh failure that holds the token it was replacing', () => {
+  it('quoting it in its message: neither the AuthenticationError nor its cause carries it', async () => {
     ctx.gateway.route((_req, reply) => reply.json(401, {}));
-    const refreshToken = () => Promise.reject(new Error(`refresh said: invalid token ${SECRET}`));
+    const refreshToken = () => Promise.reject(Object.assign(new TypeError(`refresh said: invalid token ${SECRET}`), { code: 'E_REFRESH' }));
     const { client } = clientFor(ctx.gateway, { refreshToken }, SECRET);
     const error = await errorOf(client.chat$(hello));
     expect(error.message).toBe('Token refresh failed: refresh said: invalid token [redacted]');
+    expect(everyForm(error)).not.toContain('sEcReT-sig');
+    expect(error.cause).toMatchObject({ name: 'TypeError', code: 'E_REFRESH', message: 'refresh said: invalid token [redacted]' });
+  });
+
+  it('an axios error of the refresh call (the old token in its config): replaced as the transport replaces one', async () => {
+    // The common refresh: POST to an auth endpoint with axios, presenting the old token, which refuses it (the
+    // route answers 401 on every path under /api/v1/llm, this one included).
+    ctx.gateway.route((_req, reply) => reply.json(401, { detail: 'expired' }));
+    const refreshToken = () =>
+      axios.post<{ token: string }>(`${ctx.gateway.url}/api/v1/llm/refresh`, {}, { headers: { Authorization: `Bearer ${SECRET}` } }).then((r) => r.data.token);
+    const { client } = clientFor(ctx.gateway, { refreshToken }, SECRET);
+    const error = await errorOf(client.chat$(hello));
+    expect(error.message).toBe('Token refresh failed: Request failed with status code 401');
+    expect(keysReachable(error)).not.toContain('config');
+    expect(everyForm(error)).not.toContain('sEcReT-sig');
+    expect(inspect(error, { depth: null })).not.toContain('sEcReT-sig');
+    expect((error.cause as { code?: string }).code).toBe('ERR_BAD_REQUEST');
   });
 });
 
