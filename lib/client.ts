@@ -159,18 +159,18 @@ function checkServerUrl(serverUrl: string): string {
   } catch (error) {
     cause = error;
   }
+  // Checked first, so that no message shows the password. axios would send them as Basic auth in place of the
+  // Bearer token, and every error's request.url would show them.
+  if (url?.username || url?.password) throw new LLMProviderError('serverUrl must not carry a user name or password: the token authenticates');
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
   }
-  // axios would send them as Basic auth in place of the Bearer token, and every error's request.url would
-  // show the password.
-  if (url.username || url.password) throw new LLMProviderError('serverUrl must not carry a user name or password: the token authenticates');
   return serverUrl.replace(/\/+$/, '');
 }
 
 /** NaN or a negative count would quietly mean "never retry", a negative delay "no wait": say so at once. */
 function checkRetryPolicy({ count, baseDelayMs = 0, maxDelayMs = 0 }: RetryPolicy): void {
-  check('retry.count', count, Number.isInteger(count) && count >= 0, 'a whole number ≥ 0');
+  check('retry.count', count, (Number.isInteger(count) || count === Infinity) && count >= 0, 'a whole number ≥ 0 or Infinity');
   check('retry.baseDelayMs', baseDelayMs, baseDelayMs >= 0, 'a number ≥ 0');
   check('retry.maxDelayMs', maxDelayMs, maxDelayMs >= 0, 'a number ≥ 0');
 }

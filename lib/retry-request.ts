@@ -56,7 +56,7 @@ export function backoffDelayMs(attempt: number, retryAfterMs: number | undefined
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, cap);
   const exponential = baseDelayMs * 2 ** (attempt - 1);
   // Whole milliseconds: what status$ shows ("reconnecting in 1.2 s") reads better than 1187.2551…
-  return Math.round(Math.min(exponential / 2 + random() * (exponential / 2), cap));
+  return Math.min(Math.round(exponential / 2 + random() * (exponential / 2)), cap);
 }
 
 /** True for the 401 answer of a request (not for a failed refresh, which has no status). */

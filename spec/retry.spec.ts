@@ -140,6 +140,7 @@ describe('backoff and Retry-After', () => {
     expect(backoffDelayMs(1, 250, policy, () => 1)).toBe(250);
     // Whole milliseconds, as status$ shows them.
     expect(backoffDelayMs(1, undefined, policy, () => 0.123456)).toBe(56);
+    expect(backoffDelayMs(1, undefined, { count: 1, baseDelayMs: 100, maxDelayMs: 80.4 }, () => 1)).toBe(80.4); // never past the cap
     // A cap beyond what a timer keeps would make the wait 1 ms.
     expect(backoffDelayMs(40, undefined, { count: 1, maxDelayMs: Number.MAX_SAFE_INTEGER }, () => 1)).toBe(2 ** 31 - 1);
     expect(backoffDelayMs(1, 2 ** 40, { count: 1, maxDelayMs: 2 ** 41 }, () => 1)).toBe(2 ** 31 - 1);

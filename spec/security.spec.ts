@@ -218,7 +218,7 @@ describe('construction and request checks', () => {
     },
   );
 
-  it.each(['http://user:pa55word@127.0.0.1:1', 'https://:pa55word@gateway.example.com', 'http://user@127.0.0.1:1'])(
+  it.each(['http://user:pa55word@127.0.0.1:1', 'https://:pa55word@gateway.example.com', 'http://user@127.0.0.1:1', 'ftp://user:pa55word@host'])(
     'rejects serverUrl with credentials (%s): axios would send them in place of the token, errors would show them',
     (serverUrl) => {
       let thrown: unknown;
@@ -233,9 +233,9 @@ describe('construction and request checks', () => {
   );
 
   it.each([
-    [{ count: -1 }, 'retry.count must be a whole number ≥ 0, got -1'],
-    [{ count: 1.5 }, 'retry.count must be a whole number ≥ 0, got 1.5'],
-    [{ count: Number.NaN }, 'retry.count must be a whole number ≥ 0, got NaN'],
+    [{ count: -1 }, 'retry.count must be a whole number ≥ 0 or Infinity, got -1'],
+    [{ count: 1.5 }, 'retry.count must be a whole number ≥ 0 or Infinity, got 1.5'],
+    [{ count: Number.NaN }, 'retry.count must be a whole number ≥ 0 or Infinity, got NaN'],
     [{ count: 2, baseDelayMs: -5 }, 'retry.baseDelayMs must be a number ≥ 0, got -5'],
     [{ count: 2, maxDelayMs: Number.NaN }, 'retry.maxDelayMs must be a number ≥ 0, got NaN'],
   ])('rejects the retry policy %j: it would quietly mean "never retry" or "no wait"', (retry, message) => {
@@ -245,6 +245,7 @@ describe('construction and request checks', () => {
   it('accepts a retry policy of whole counts and delays of 0 or more, Infinity included', () => {
     expect(() => clientFor(ctx.gateway, { retry: { count: 0 } })).not.toThrow();
     expect(() => clientFor(ctx.gateway, { retry: { count: 3, baseDelayMs: 0, maxDelayMs: Infinity } })).not.toThrow();
+    expect(() => clientFor(ctx.gateway, { retry: { count: Infinity } })).not.toThrow(); // as RxJS retry takes it
   });
 
   it.each([{ timeoutMs: 0 }, { timeoutMs: -1 }, { timeoutMs: Number.NaN }, { maxLineBytes: Number.NaN }])('rejects a bound that is not positive: %j', (options) => {
