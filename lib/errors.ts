@@ -230,7 +230,7 @@ export function errorFromStatus(
   // was told not to follow (`redirect: 'manual'`): an opaque response, no status, no headers, no body.
   if (status === 0 || (location !== undefined && status > 299 && status < 400)) {
     const where = location === undefined ? '' : ` (${status} to ${withoutSecret(location, secret)})`;
-    return new LLMProviderError(`Redirect not followed${where}: it would carry the token to another origin; use the final URL as serverUrl`, options);
+    return new LLMProviderError(`Redirect not followed${where}: the client never follows one, which could carry the token to another origin; point serverUrl where the gateway answers`, options);
   }
   switch (status) {
     case 401:

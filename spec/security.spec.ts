@@ -105,7 +105,7 @@ describe('redirects', () => {
     expect(error.status).toBe(status);
     expect(seen.filter((h) => h !== undefined)).toEqual([]);
     // Says what happened and what to do, rather than "Unexpected status".
-    expect(error.message).toBe(`Redirect not followed (${status} to ${target}): it would carry the token to another origin; use the final URL as serverUrl`);
+    expect(error.message).toBe(`Redirect not followed (${status} to ${target}): the client never follows one, which could carry the token to another origin; point serverUrl where the gateway answers`);
   });
 
   it('names no redirect for a 3xx without a Location (a 304)', async () => {
