@@ -40,7 +40,10 @@ export interface ByteStreamChunkOptions extends StreamChunkOptions {
    * only failed to end the response (which is then cut). Default: no limit.
    */
   idleTimeoutMs?: number;
-  /** Times the cut after {@link DRAIN_AFTER_DONE_MS} and the idle timeout; default `asyncScheduler` (tests pass a virtual one). */
+  /**
+   * Times the cut after {@link DRAIN_AFTER_DONE_MS} and the idle timeout, and (when given) keeps the time the
+   * idle timeout reads; default `asyncScheduler` on a monotonic clock. Tests pass a virtual one.
+   */
   scheduler?: SchedulerLike;
 }
 
@@ -143,11 +146,13 @@ export function toStreamChunks(options: StreamChunkOptions): OperatorFunction<Ss
  */
 export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunction<Uint8Array, StreamChunk> {
   const { idleTimeoutMs, scheduler = asyncScheduler } = options;
+  // Real time on a monotonic clock (see watchSilence); a given scheduler's (a test's) time as it keeps it.
+  const now = options.scheduler ? () => scheduler.now() : () => performance.now();
   return (source) =>
     new Observable<StreamChunk>((subscriber) => {
       const reader = createChunkReader(subscriber, options);
       // Started before the source is subscribed (which sends the request): `first-byte` covers the whole wait.
-      const silence = idleTimeoutMs === undefined ? undefined : watchSilence(idleTimeoutMs, (error) => reader.end(error), scheduler);
+      const silence = idleTimeoutMs === undefined ? undefined : watchSilence(idleTimeoutMs, (error) => reader.end(error), scheduler, now);
       const parser = createSseDataParser({
         // After [DONE] or an error the rest of the chunk is still parsed: its events are not ours to report.
         onData: (data) => {

@@ -1,5 +1,5 @@
 /** chatStream$ against a real loopback gateway: incremental delivery, SSE edge cases, errors, cancellation. */
-import { Subject, switchMap, take } from 'rxjs';
+import { Subject, switchMap, take, tap } from 'rxjs';
 import { accumulate, GatewayError, LLMProviderError, ModelNotFoundError, RequestTimeoutError, StreamChunk, StreamError } from '../lib';
 import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
 
@@ -216,6 +216,42 @@ describe('chatStream$', () => {
     const result = await record(client.chatStream$(hello));
     expect(result.completed).toBe(true);
     expect(result.values).toHaveLength(8);
+  });
+});
+
+describe('the idle timeout and the wall clock', () => {
+  // An NTP step, a VM's or a laptop's resume moves Date.now(); the silence of a stream is measured on a
+  // monotonic clock, so neither a step back (a dead stream held open) nor forward (a live one cut) moves it.
+  const realNow = Date.now;
+  afterEach(() => {
+    Date.now = realNow;
+  });
+  const stepClockBy = (ms: number) => {
+    Date.now = () => realNow.call(Date) + ms;
+  };
+
+  it('a step back does not hold a stalled stream open', async () => {
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      await reply.write(`data: ${JSON.stringify(chunk('a'))}\n\n`); // then stalls
+    });
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 300 });
+    const started = performance.now();
+    const error = await new Promise<unknown>((resolve) =>
+      client.chatStream$(hello).subscribe({ next: () => setTimeout(() => stepClockBy(-5000), 50), error: resolve }),
+    );
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(performance.now() - started).toBeLessThan(3000); // 300 ms and some; 5,300 ms when it followed the clock
+  });
+
+  it('a step forward does not cut a live stream', async () => {
+    // Events 600 ms apart, 1 s allowed: the timer's check at 1.6 s falls between the step (just after the
+    // third event, at 1.2 s) and the fourth event.
+    ctx.gateway.route((_req, reply) => reply.sse(['0', '1', '2', '3', '4'].map((w) => chunk(w)), { delayMs: 600 }));
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 1000 });
+    const result = await record(client.chatStream$(hello).pipe(tap((c) => c.content === '2' && setTimeout(() => stepClockBy(60_000), 20))));
+    expect(result.error).toBeUndefined();
+    expect(contents(result.values)).toEqual(['0', '1', '2', '3', '4']);
   });
 });
 
