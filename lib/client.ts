@@ -5,7 +5,7 @@
 import { BehaviorSubject, catchError, defer, map, Observable, Subject, throwError, timeout } from 'rxjs';
 import { createTokenRefresher, RefreshToken } from './auth';
 import { ClientStatus } from './client-status';
-import { attachRequest, LLMProviderError, RequestTimeoutError } from './errors';
+import { attachRequest, AuthenticationError, LLMProviderError, messageOf, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
 import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
@@ -89,7 +89,7 @@ export class LlmGatewayClient implements LlmGateway {
     if (retry) checkRetryPolicy(retry);
     const report = (status: ClientStatus) => this.statusSubject.next(status);
     const refresher = refreshToken && createTokenRefresher(token$, refreshToken, { timeoutMs: this.timeoutMs, logger: this.logger, onRefresh: report });
-    this.retry = { auth: { token: () => token$.value, refresher }, policy: retry, onRetry: report };
+    this.retry = { auth: { token: () => currentToken(token$), refresher }, policy: retry, onRetry: report };
     const transport: TransportOptions = {
       http: options.axios ?? createDefaultHttp(),
       maxResponseBytes: positive('maxResponseBytes', options.maxResponseBytes ?? 16 * 1024 * 1024),
@@ -166,6 +166,19 @@ function checkServerUrl(serverUrl: string): string {
     throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
   }
   return serverUrl.replace(/\/+$/, '');
+}
+
+/**
+ * The token in `token$`. A `token$` that errored (an app's way to log out) or was closed throws when read: its
+ * error is passed on as it is when it is one of ours, else as the cause of an {@link AuthenticationError}, so
+ * that every error of a request is an {@link LLMProviderError}.
+ */
+function currentToken(token$: BehaviorSubject<string>): string {
+  try {
+    return token$.value;
+  } catch (error) {
+    throw error instanceof LLMProviderError ? error : new AuthenticationError(`token$ gave no token: ${messageOf(error)}`, { cause: error });
+  }
 }
 
 /** NaN or a negative count would quietly mean "never retry", a negative delay "no wait": say so at once. */

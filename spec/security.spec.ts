@@ -207,6 +207,22 @@ describe("an app's own error", () => {
     expect(await errorOf(client.chatStream$(hello))).toBe(loggedOut);
     expect(loggedOut.request).toBeUndefined();
   });
+
+  it.each([
+    ['errored with an error of its own', (token$: BehaviorSubject<string>) => token$.error(new Error('session store down')), 'session store down'],
+    ['unsubscribed (closed)', (token$: BehaviorSubject<string>) => token$.unsubscribe(), 'object unsubscribed'],
+  ])('a token$ %s: an AuthenticationError with that error as its cause, as every error is an LLMProviderError', async (_how, end, reason) => {
+    const token$ = new BehaviorSubject('t');
+    end(token$);
+    const { client } = clientFor(ctx.gateway, { token$ });
+    for (const call of [client.chat$(hello), client.chatStream$(hello)]) {
+      const error = await errorOf(call);
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect(error.message).toBe(`token$ gave no token: ${reason}`);
+      expect(error.cause).toBeInstanceOf(Error);
+    }
+    expect(ctx.gateway.requests).toHaveLength(0);
+  });
 });
 
 describe('construction and request checks', () => {
