@@ -4,7 +4,7 @@
  */
 import { BehaviorSubject, catchError, defer, finalize, first, from, Observable, ReplaySubject, share, tap, throwError, timeout } from 'rxjs';
 import { ClientStatus } from './client-status';
-import { AuthenticationError, axiosErrorIn, messageOf, RequestTimeoutError, withoutConfig } from './errors';
+import { AuthenticationError, keptCause, messageOf, RequestTimeoutError } from './errors';
 import { Logger, withoutSecret } from './logger';
 
 /** Gets a new JWT: an Observable (its first value counts) or a Promise. */
@@ -100,8 +100,7 @@ export function createTokenRefresher(
  * quoting the old token gives way to a plain one with the token cut out, its name and code kept.
  */
 function withoutToken(failure: unknown, token: string): unknown {
-  const axiosError = axiosErrorIn(failure);
-  const kept = axiosError ? withoutConfig(axiosError) : failure;
+  const kept = keptCause(failure);
   const message = messageOf(kept);
   const clean = withoutSecret(message, token);
   if (clean === message) return kept;

@@ -154,9 +154,14 @@ export function messageOf(thrown: unknown): string {
 
 /** The {@link ConnectionError} of a body that broke off after its 200. */
 export function connectionLost(cause: unknown, request: RequestInfo): ConnectionError {
-  const axiosError = axiosErrorIn(cause);
   // An axios error here (an app's signal or cancel token aborted the body) carries the request's config.
-  return new ConnectionError(`Connection lost mid-response: ${messageOf(cause)}`, { cause: axiosError ? withoutConfig(axiosError) : cause, request, status: 200 });
+  return new ConnectionError(`Connection lost mid-response: ${messageOf(cause)}`, { cause: keptCause(cause), request, status: 200 });
+}
+
+/** What an error of ours may keep of `failure` as its cause: `failure`, unless an axios error is in its chain (see {@link withoutConfig}). */
+export function keptCause(failure: unknown): unknown {
+  const axiosError = axiosErrorIn(failure);
+  return axiosError ? withoutConfig(axiosError) : failure;
 }
 
 /** What of an axios error (of any axios copy: told by its flag) may be kept. */
