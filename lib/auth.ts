@@ -4,7 +4,7 @@
  */
 import { BehaviorSubject, catchError, defer, finalize, first, from, Observable, ReplaySubject, share, tap, throwError, timeout } from 'rxjs';
 import { ClientStatus } from './client-status';
-import { AuthenticationError, keptCause, messageOf, RequestTimeoutError } from './errors';
+import { AuthenticationError, keptCause, LLMProviderError, messageOf, RequestTimeoutError } from './errors';
 import { Logger, withoutSecret } from './logger';
 
 /** Gets a new JWT: an Observable (its first value counts) or a Promise. */
@@ -29,6 +29,19 @@ export interface TokenRefresher {
    * sent before that refresh, so a second attempt for the same stale token would only repeat it.
    */
   refresh$(sentAt: number): Observable<string>;
+}
+
+/**
+ * The token in `token$`. A `token$` that errored (an app's way to log out) or was closed throws when read: its
+ * error is passed on as it is when it is one of ours, else as the cause of an {@link AuthenticationError}, so
+ * that every error of a request is an {@link LLMProviderError}.
+ */
+export function currentToken(token$: BehaviorSubject<string>): string {
+  try {
+    return token$.value;
+  } catch (error) {
+    throw error instanceof LLMProviderError ? error : new AuthenticationError(`token$ gave no token: ${messageOf(error)}`, { cause: error });
+  }
 }
 
 /**

@@ -3,9 +3,10 @@
  * the two cold Observables of the public API. It holds no parsing or HTTP detail of its own.
  */
 import { BehaviorSubject, catchError, defer, map, Observable, Subject, throwError, timeout } from 'rxjs';
-import { createTokenRefresher, RefreshToken } from './auth';
+import { createTokenRefresher, currentToken, RefreshToken } from './auth';
+import { checkRetryPolicy, checkServerUrl, positive } from './client-options';
 import { ClientStatus } from './client-status';
-import { attachRequest, AuthenticationError, LLMProviderError, messageOf, RequestTimeoutError } from './errors';
+import { attachRequest, RequestTimeoutError } from './errors';
 import { LlmGateway } from './gateway';
 import { Logger, silentLogger } from './logger';
 import { LLMRequest, LLMResponse, StreamChunk, toLLMResponse, toWireRequest } from './protocol';
@@ -149,51 +150,4 @@ export class LlmGatewayClient implements LlmGateway {
     if (request.timeout === undefined) return this.timeoutMs;
     return Math.min(Math.max(this.timeoutMs, request.timeout * 1000 + 1000), LONGEST_TIMER_MS);
   }
-}
-
-function checkServerUrl(serverUrl: string): string {
-  let url: URL | undefined;
-  let cause: unknown;
-  try {
-    url = new URL(serverUrl);
-  } catch (error) {
-    cause = error;
-  }
-  // Checked first, so that no message shows the password. axios would send them as Basic auth in place of the
-  // Bearer token, and every error's request.url would show them.
-  if (url?.username || url?.password) throw new LLMProviderError('serverUrl must not carry a user name or password: the token authenticates');
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
-  }
-  return serverUrl.replace(/\/+$/, '');
-}
-
-/**
- * The token in `token$`. A `token$` that errored (an app's way to log out) or was closed throws when read: its
- * error is passed on as it is when it is one of ours, else as the cause of an {@link AuthenticationError}, so
- * that every error of a request is an {@link LLMProviderError}.
- */
-function currentToken(token$: BehaviorSubject<string>): string {
-  try {
-    return token$.value;
-  } catch (error) {
-    throw error instanceof LLMProviderError ? error : new AuthenticationError(`token$ gave no token: ${messageOf(error)}`, { cause: error });
-  }
-}
-
-/** NaN or a negative count would quietly mean "never retry", a negative delay "no wait": say so at once. */
-function checkRetryPolicy({ count, baseDelayMs = 0, maxDelayMs = 0 }: RetryPolicy): void {
-  check('retry.count', count, (Number.isInteger(count) || count === Infinity) && count >= 0, 'a whole number ≥ 0 or Infinity');
-  check('retry.baseDelayMs', baseDelayMs, baseDelayMs >= 0, 'a number ≥ 0');
-  check('retry.maxDelayMs', maxDelayMs, maxDelayMs >= 0, 'a number ≥ 0');
-}
-
-function positive(name: string, value: number): number {
-  return check(name, value, value > 0 && Number.isFinite(value), 'a positive number');
-}
-
-/** `value` if `valid`, else throws "`name` must be `rule`, got `value`". */
-function check(name: string, value: number, valid: boolean, rule: string): number {
-  if (!valid) throw new LLMProviderError(`${name} must be ${rule}, got ${value}`);
-  return value;
 }

@@ -1,0 +1,45 @@
+/**
+ * The checks of the client's options at construction: a wrong option fails at once, with a message naming it
+ * and what it must be, rather than quietly meaning something else at the first request.
+ */
+import { LLMProviderError } from './errors';
+import type { RetryPolicy } from './retry-request';
+
+/** `serverUrl` without its trailing slashes, if it is an http(s) URL without credentials; else throws. */
+export function checkServerUrl(serverUrl: string): string {
+  let url: URL | undefined;
+  let cause: unknown;
+  try {
+    url = new URL(serverUrl);
+  } catch (error) {
+    cause = error;
+  }
+  // Checked first, so that no message shows the password. axios would send them as Basic auth in place of the
+  // Bearer token, and every error's request.url would show them.
+  if (url?.username || url?.password) throw new LLMProviderError('serverUrl must not carry a user name or password: the token authenticates');
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
+  }
+  return serverUrl.replace(/\/+$/, '');
+}
+
+/**
+ * Throws unless `count` is a whole number ≥ 0 or Infinity and the delays are ≥ 0: NaN or a negative count would
+ * quietly mean "never retry", a negative delay "no wait".
+ */
+export function checkRetryPolicy({ count, baseDelayMs = 0, maxDelayMs = 0 }: RetryPolicy): void {
+  check('retry.count', count, (Number.isInteger(count) || count === Infinity) && count >= 0, 'a whole number ≥ 0 or Infinity');
+  check('retry.baseDelayMs', baseDelayMs, baseDelayMs >= 0, 'a number ≥ 0');
+  check('retry.maxDelayMs', maxDelayMs, maxDelayMs >= 0, 'a number ≥ 0');
+}
+
+/** `value` if it is a positive number (Infinity is not); else throws, naming the option `name`. */
+export function positive(name: string, value: number): number {
+  return check(name, value, value > 0 && Number.isFinite(value), 'a positive number');
+}
+
+/** `value` if `valid`, else throws "`name` must be `rule`, got `value`". */
+function check(name: string, value: number, valid: boolean, rule: string): number {
+  if (!valid) throw new LLMProviderError(`${name} must be ${rule}, got ${value}`);
+  return value;
+}
