@@ -8,10 +8,7 @@ import { nodeStreamBytes, type NodeReadableLike } from './node-stream-body';
 
 const STREAMING = { stream: true };
 
-/** What axios gives as `response.data` with `responseType: 'stream'`. */
-export type ResponseBody = NodeReadableLike | ReadableStream<Uint8Array>;
-
-function isWebStream(body: ResponseBody): body is ReadableStream<Uint8Array> {
+function isWebStream(body: object): body is ReadableStream<Uint8Array> {
   return typeof (body as ReadableStream<Uint8Array>).getReader === 'function';
 }
 
@@ -20,14 +17,18 @@ function isWebStream(body: ResponseBody): body is ReadableStream<Uint8Array> {
  * (cause kept) when the connection breaks mid-body. Unsubscribing before the end destroys / cancels the body
  * and calls `cancel` (which destroys the request: a wrapped body's destroy may not reach the socket).
  */
-export function bodyBytes(body: ResponseBody | string | null | undefined, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
+export function bodyBytes(body: unknown, request: RequestInfo, cancel: () => void = () => undefined): Observable<Uint8Array> {
   // No body at all: what the fetch adapter gives for a 204 or 304, and in a browser for a redirect (a manual
   // redirect is an opaque response, status 0). An empty body, so the status is mapped as usual.
   if (body == null) return of(new Uint8Array(0));
-  // An adapter that buffers (XHR, whatever responseType was asked) hands over the whole body as text: it is
-  // read all the same, only not as it arrives.
+  if (isWebStream(body)) return webStreamBytes(body, request, cancel);
+  if (typeof (body as NodeReadableLike).on === 'function') return nodeStreamBytes(body as NodeReadableLike, request, cancel);
+  // An adapter that buffers hands over the whole body, read all the same, only not as it arrives: XHR gives
+  // text (whatever responseType was asked), a mock or a native-HTTP adapter bytes or the JSON it parsed.
   if (typeof body === 'string') return of(new TextEncoder().encode(body));
-  return isWebStream(body) ? webStreamBytes(body, request, cancel) : nodeStreamBytes(body, request, cancel);
+  if (body instanceof ArrayBuffer) return of(new Uint8Array(body));
+  if (ArrayBuffer.isView(body)) return of(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+  return of(new TextEncoder().encode(JSON.stringify(body)));
 }
 
 function webStreamBytes(body: ReadableStream<Uint8Array>, request: RequestInfo, cancel: () => void): Observable<Uint8Array> {

@@ -1,7 +1,7 @@
 /**
  * The browser build has no Node streams: axios' fetch adapter gives a WHATWG `ReadableStream`, which
  * `body-stream.ts` reads itself. Replaces `node-stream-body.ts` there (scripts/build-package.mjs); reached only
- * when a custom axios instance hands over some other kind of body.
+ * when a custom axios instance hands over a Node-style stream (an object with `on`) in a browser.
  */
 import { throwError } from 'rxjs';
 import { LLMProviderError } from './errors';

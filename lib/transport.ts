@@ -4,7 +4,7 @@
  */
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { catchError, EMPTY, finalize, map, mergeMap, Observable, timeout } from 'rxjs';
-import { bodyBytes, bodyText, ResponseBody } from './body-stream';
+import { bodyBytes, bodyText } from './body-stream';
 import { closeConnection, stopUpload } from './client-request';
 import {
   axiosErrorIn,
@@ -95,7 +95,8 @@ function post<T>(
       } else if (accept === EVENT_STREAM && type !== '' && mediaType(type) !== EVENT_STREAM) {
         toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${withoutSecret(text, call.token).slice(0, 500)}`, { request });
       } else {
-        return read(bytes, request);
+        // A 200 may come before the server read the whole request body: the upload stops with the call.
+        return read(bytes, request).pipe(finalize(() => stopUpload(response)));
       }
       // A body that breaks off, or goes silent, changes nothing of what the status says: what did arrive
       // explains it.
@@ -127,7 +128,7 @@ export function mediaType(contentType: string): string {
 
 /** The response's body as bytes; unsubscribing before its end closes the connection (see closeConnection). */
 export function responseBytes(response: AxiosResponse, request: RequestInfo, abort: () => void = () => undefined): Observable<Uint8Array> {
-  return bodyBytes(response.data as ResponseBody, request, () => closeConnection(response, abort));
+  return bodyBytes(response.data, request, () => closeConnection(response, abort));
 }
 
 /** A response, and how to abort its request after the fact (the Observable's own teardown no longer does). */
@@ -140,6 +141,7 @@ interface Sent {
 // Made once, not per request.
 const anyStatus = () => true;
 const asIs = [(data: unknown) => data];
+const asJson = [(data: unknown) => JSON.stringify(data)];
 
 function send(call: GatewayCall, options: TransportOptions, accept: string, request: RequestInfo): Observable<Sent> {
   return new Observable<Sent>((subscriber) => {
@@ -157,6 +159,14 @@ function send(call: GatewayCall, options: TransportOptions, accept: string, requ
       responseType: 'stream',
       validateStatus: anyStatus,
       transformResponse: asIs,
+      // What an app's instance may set as defaults, and must not change here: the body we send (a request
+      // transform renaming keys would rename a tool schema's properties), how long we wait (our timeouts are
+      // the client's; axios' would cut a long stream and look like a network error), reading the gzip axios
+      // asks for, and the URL (a baseURL with absolute URLs refused would send the token to the baseURL host).
+      transformRequest: asJson,
+      timeout: 0,
+      decompress: true,
+      allowAbsoluteUrls: true,
       // Never follow a redirect: following one could carry the Authorization header to another origin.
       maxRedirects: 0,
       fetchOptions: { redirect: 'manual' },
@@ -168,6 +178,14 @@ function send(call: GatewayCall, options: TransportOptions, accept: string, requ
     (options.http.request(config) as Promise<AxiosResponse>).then(
       (response) => {
         settled = true;
+        if (!isResponse(response)) {
+          // A response interceptor that unwraps (`(response) => response.data`) leaves no status to map: stop the
+          // request, whatever came back, and say so.
+          discard(response);
+          controller.abort();
+          subscriber.error(new LLMProviderError('The axios instance did not hand back a response (does a response interceptor unwrap it?)', { request }));
+          return;
+        }
         subscriber.next({ response, abort: () => controller.abort() });
         subscriber.complete();
       },
@@ -182,6 +200,18 @@ function send(call: GatewayCall, options: TransportOptions, accept: string, requ
       if (!settled) controller.abort();
     };
   });
+}
+
+function isResponse(value: unknown): value is AxiosResponse {
+  const response = value as AxiosResponse | null | undefined;
+  return typeof response?.status === 'number' && typeof response.headers === 'object' && response.headers !== null;
+}
+
+/** Ends a body handed over where a response was expected: a Node stream is destroyed, a web stream cancelled. */
+function discard(body: unknown): void {
+  const stream = body as { destroy?: unknown; cancel?: unknown } | null | undefined;
+  if (typeof stream?.destroy === 'function') (stream.destroy as () => void)();
+  if (typeof stream?.cancel === 'function') Promise.resolve((stream.cancel as () => unknown)()).catch(() => undefined);
 }
 
 /**

@@ -1,0 +1,160 @@
+/**
+ * An app's own axios instance (the `axios` option) keeps every guarantee: its defaults (a timeout, a baseURL
+ * with absolute URLs refused, request transforms, `decompress: false`) do not change what the client sends or
+ * how long it waits, a response interceptor that unwraps the response fails cleanly and closes the connection,
+ * and an adapter that hands the body over whole (a mock, a native-HTTP adapter) still answers.
+ */
+import axios, { type AxiosAdapter } from 'axios';
+import { Agent } from 'node:http';
+import { createServer as createTcpServer, Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { LLMProviderError } from '../lib';
+import { startTestGateway } from '../lib/testing';
+import { clientFor, delay, hello, record, useGateway } from './support/harness';
+
+const ctx = useGateway();
+const answer = { content: 'hello', model: 'm', usage: { prompt_tokens: 1, completion_tokens: 1 }, tool_calls: [], latency_ms: 1 };
+const event = (content: string) => `data: ${JSON.stringify({ content, model: 'm', tool_calls: [], usage: null, is_final: false })}\n\n`;
+
+describe("an instance's `timeout` default: the client's own timeouts rule", () => {
+  it('chat$ waits past it (and a retry policy does not re-send a request still being answered)', async () => {
+    ctx.gateway.route(async (_req, reply) => {
+      await delay(600);
+      reply.json(200, answer);
+    });
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ timeout: 200 }), timeoutMs: 5000, retry: { count: 2, baseDelayMs: 10 } });
+    const result = await record(client.chat$(hello));
+    expect(result.error).toBeUndefined();
+    expect(ctx.gateway.requests).toHaveLength(1);
+  });
+
+  it('chatStream$ over the fetch adapter is not cut when the whole stream outlasts it', async () => {
+    ctx.gateway.route((_req, reply) => reply.sse(['a', 'b', 'c', 'd', 'e', 'f'].map((content) => ({ content })), { delayMs: 100 }));
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ adapter: 'fetch', timeout: 250 }), timeoutMs: 5000 });
+    const result = await record(client.chatStream$(hello));
+    expect(result.error).toBeUndefined();
+    expect(result.values).toHaveLength(6);
+  });
+});
+
+describe('a response interceptor that unwraps the response (`(response) => response.data`)', () => {
+  it.each(['http', 'fetch'] as const)('%s adapter: an LLMProviderError that says so, and the connection closed', async (adapter) => {
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream' });
+      await reply.write(event('a')); // then stalls: only the client can end it
+    });
+    const instance = axios.create({ adapter });
+    instance.interceptors.response.use((response) => response.data);
+    const { client } = clientFor(ctx.gateway, { axios: instance });
+    const result = await record(client.chatStream$(hello));
+    expect(result.error).toBeInstanceOf(LLMProviderError);
+    expect((result.error as Error).message).toMatch(/did not hand back a response/);
+    await ctx.gateway.requests[0].closed;
+    expect(ctx.gateway.requests[0].abortedByClient).toBe(true);
+  });
+});
+
+describe('an adapter that hands the body over whole (a mock adapter, a native-HTTP one)', () => {
+  const adapterGiving =
+    (data: unknown): AxiosAdapter =>
+    async (config) => ({ data, status: 200, statusText: 'OK', headers: { 'content-type': 'application/json' }, config, request: {} });
+  it.each([
+    ['the JSON it already parsed', answer],
+    ['an ArrayBuffer', new TextEncoder().encode(JSON.stringify(answer)).buffer],
+    ['a Uint8Array', new TextEncoder().encode(JSON.stringify(answer))],
+    ['a Buffer', Buffer.from(JSON.stringify(answer))],
+  ])('chat$ answers from %s', async (_what, data) => {
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ adapter: adapterGiving(data) }) });
+    const result = await record(client.chat$(hello));
+    expect(result.values.map((response) => response.content)).toEqual(['hello']);
+  });
+});
+
+describe('an instance that decompresses nothing (`decompress: false`)', () => {
+  it.each(['chat$', 'chatStream$'] as const)('%s still reads a gzip answer (axios asks for one either way)', async (method) => {
+    const stream = method === 'chatStream$';
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': stream ? 'text/event-stream' : 'application/json', 'content-encoding': 'gzip' });
+      await reply.write(gzipSync(stream ? `${event('hello')}data: [DONE]\n\n` : JSON.stringify(answer)));
+      reply.end();
+    });
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ decompress: false }) });
+    const result = await record<{ content: string }>(client[method](hello));
+    expect(result.error).toBeUndefined();
+    expect(result.values.map((value) => value.content)).toEqual(['hello']);
+  });
+});
+
+describe("an instance with a baseURL and absolute URLs refused (axios' `allowAbsoluteUrls: false`)", () => {
+  it('still sends to serverUrl: the token never goes to the baseURL host', async () => {
+    const appApi = await startTestGateway();
+    try {
+      ctx.gateway.route((_req, reply) => reply.json(200, answer));
+      const instance = axios.create({ baseURL: `${appApi.url}/api`, allowAbsoluteUrls: false });
+      const { client } = clientFor(ctx.gateway, { axios: instance }, 'secret-token');
+      const result = await record(client.chat$(hello));
+      expect(result.error).toBeUndefined();
+      expect(appApi.requests).toHaveLength(0);
+      expect(ctx.gateway.requests).toHaveLength(1);
+    } finally {
+      await appApi.close();
+    }
+  });
+});
+
+describe("an instance's request transforms", () => {
+  it('do not rewrite the wire body (a camelCase -> snake_case transform would rename tool schema properties)', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, answer));
+    const snake = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(snake)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(item)]))
+          : value;
+    const instance = axios.create({ transformRequest: [snake, ...(axios.defaults.transformRequest as Array<(data: unknown) => unknown>)] });
+    const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { cityName: { type: 'string' } } } } }];
+    const { client } = clientFor(ctx.gateway, { axios: instance });
+    await record(client.chat$({ ...hello, tools }));
+    expect((ctx.gateway.requests[0].body as { tools: unknown }).tools).toEqual(tools);
+  });
+});
+
+describe('a 200 that comes before the server read the request body', () => {
+  // A server that answers from the head alone and reads no more: Node's http adapter would go on sending the
+  // body after the call completed, holding the socket for as long as the server does.
+  let sockets: Socket[] = [];
+  let answerAs: 'json' | 'stream' = 'json';
+  const server = createTcpServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    socket.once('data', () => {
+      socket.pause();
+      const [type, body] = answerAs === 'stream' ? ['text/event-stream', `${event('hello')}data: [DONE]\n\n`] : ['application/json', JSON.stringify(answer)];
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    });
+  });
+  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  afterEach(() => {
+    for (const socket of sockets) socket.destroy();
+    sockets = [];
+  });
+
+  it.each(['chat$', 'chatStream$'] as const)('%s completes and stops the upload: its socket is destroyed, nothing left queued', async (method) => {
+    // (The server reads nothing, so it cannot see the close: the client's socket is watched instead.)
+    const connect = jest.spyOn(Agent.prototype, 'createConnection');
+    try {
+      const port = (server.address() as { port: number }).port;
+      const { client } = clientFor(ctx.gateway, { serverUrl: `http://127.0.0.1:${port}` });
+      const big = { model: 'm', messages: [{ role: 'user', content: 'x'.repeat(16 * 1024 * 1024) }] };
+      answerAs = method === 'chatStream$' ? 'stream' : 'json';
+      const result = await record<unknown>(client[method](big));
+      expect(result.completed).toBe(true);
+      const socket = connect.mock.results[0].value as Socket;
+      await delay(50);
+      expect(socket.destroyed).toBe(true);
+    } finally {
+      connect.mockRestore();
+    }
+  });
+});
