@@ -13,10 +13,11 @@ interface ClientRequestLike {
 }
 
 /**
- * A server may answer with an error before it has read the whole request body (an early 401 or 413) and then
- * read no more. Node's http adapter would go on sending that body after the call is over, holding the socket
- * for as long as the server does; the call has its answer, so the request is destroyed. (The fetch adapter
- * stops by itself. A 200 comes after the body was read, in any gateway that reads requests before answering.)
+ * A server may answer before it has read the whole request body (an early 401 or 413, or a 200 from one that
+ * answers from the head alone) and then read no more. Node's http adapter would go on sending that body after
+ * the call is over, holding the socket for as long as the server does; the call has its answer, so the request
+ * is destroyed. A request whose body was all sent is left alone, its connection kept for the next one. (The
+ * fetch adapter stops by itself.)
  */
 export function stopUpload(response: AxiosResponse): void {
   const clientRequest = response.request as ClientRequestLike | undefined;

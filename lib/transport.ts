@@ -88,26 +88,35 @@ function post<T>(
   return send(call, options, accept, request).pipe(
     mergeMap(({ response, abort }) => {
       const bytes = responseBytes(response, request, abort);
-      const type = String(response.headers['content-type'] ?? '');
-      let toError: (text: string) => LLMProviderError;
-      if (response.status !== 200) {
-        toError = (text) => errorFromStatus(response.status, text, call.model, request, response.headers, call.token);
-      } else if (accept === EVENT_STREAM && type !== '' && mediaType(type) !== EVENT_STREAM) {
-        toError = (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${withoutSecret(text, call.token).slice(0, 500)}`, { request });
-      } else {
-        // A 200 may come before the server read the whole request body: the upload stops with the call.
-        return read(bytes, request).pipe(finalize(() => stopUpload(response)));
-      }
+      const toError = answerError(response, accept, call, request);
       // A body that breaks off, or goes silent, changes nothing of what the status says: what did arrive
       // explains it.
-      return bodyText(bytes.pipe(timeout({ each: ERROR_BODY_SILENCE_MS, with: () => EMPTY }), catchError(() => EMPTY)), 64 * 1024).pipe(
-        map((text) => {
-          throw toError(text);
-        }),
-        finalize(() => stopUpload(response)),
-      );
+      const answer = toError
+        ? bodyText(bytes.pipe(timeout({ each: ERROR_BODY_SILENCE_MS, with: () => EMPTY }), catchError(() => EMPTY)), 64 * 1024).pipe(
+            map((text) => {
+              throw toError(text);
+            }),
+          )
+        : read(bytes, request);
+      // A server may answer (an early 401 or 413, or a 200) before it has read the whole request body.
+      return answer.pipe(finalize(() => stopUpload(response)));
     }),
   );
+}
+
+/**
+ * How the answer's body becomes the call's error, when the answer is one: any status but 200, or a stream's 200
+ * that is not an event stream. Undefined for an answer to read.
+ */
+function answerError(response: AxiosResponse, accept: string, call: GatewayCall, request: RequestInfo): ((text: string) => LLMProviderError) | undefined {
+  if (response.status !== 200) {
+    return (text) => errorFromStatus(response.status, text, call.model, request, response.headers, call.token);
+  }
+  const type = String(response.headers['content-type'] ?? '');
+  if (accept === EVENT_STREAM && type !== '' && mediaType(type) !== EVENT_STREAM) {
+    return (text) => new StreamError('not-event-stream', `Expected ${EVENT_STREAM}, got ${type}: ${withoutSecret(text, call.token).slice(0, 500)}`, { request });
+  }
+  return undefined;
 }
 
 /**
