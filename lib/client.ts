@@ -14,7 +14,8 @@ import { LONGEST_TIMER_MS } from './timer-limit';
 import { retryRequest, RetryPolicy, RetryRequestOptions } from './retry-request';
 import { parseStreamChunks } from './stream-chunks';
 import { createDefaultHttp } from './default-http';
-import { AxiosLike, GatewayCall, postForJson, postForStream, TransportOptions } from './transport';
+import type { AxiosLike } from './axios-request';
+import { GatewayCall, postForJson, postForStream, TransportOptions } from './transport';
 
 const CHAT_PATH = '/api/v1/llm/chat';
 const STREAM_PATH = '/api/v1/llm/chat/stream';

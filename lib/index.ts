@@ -4,7 +4,7 @@
  */
 export { LlmGatewayClient } from './client';
 export type { LlmGatewayClientOptions } from './client';
-export type { AxiosLike } from './transport';
+export type { AxiosLike } from './axios-request';
 export type { LlmGateway } from './gateway';
 export type { RefreshToken } from './auth';
 export type { ClientStatus } from './client-status';

@@ -1,21 +1,13 @@
 /**
- * One POST to the gateway as a cold Observable over axios: nothing is sent before subscribe, and unsubscribing
- * aborts the request (an AbortController wired to axios' `signal`), which closes the socket.
+ * One POST to the gateway, answered: the body of a 200 handed on as JSON or as bytes, any other answer read
+ * (bounded) into the error it explains. Sending is axios-request.ts's.
  */
-import type { AxiosRequestConfig, AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { catchError, EMPTY, finalize, map, mergeMap, Observable, timeout } from 'rxjs';
+import { AxiosLike, sendWithAxios } from './axios-request';
 import { bodyBytes, bodyText } from './body-stream';
 import { closeConnection, stopUpload } from './client-request';
-import {
-  axiosErrorIn,
-  ConnectionError,
-  errorFromStatus,
-  LLMProviderError,
-  RequestInfo,
-  ResponseValidationError,
-  StreamError,
-  withoutConfig,
-} from './errors';
+import { errorFromStatus, LLMProviderError, RequestInfo, ResponseValidationError, StreamError } from './errors';
 import { withoutSecret } from './logger';
 
 /** One call: where, what, with which token; `model` names the model in a 404's error. */
@@ -24,15 +16,6 @@ export interface GatewayCall {
   body: unknown;
   token: string;
   model: string;
-}
-
-/**
- * What the client needs of an axios instance: its `request` method. Typed by shape rather than as the
- * `AxiosInstance` of the axios this package installs, so an app's own instance fits whichever axios 1.x made it
- * (an app on another version than this package's keeps its own copy, and its `AxiosInstance` is another type).
- */
-export interface AxiosLike {
-  request(config: object): Promise<unknown>;
 }
 
 /** How the transport talks HTTP. */
@@ -85,7 +68,7 @@ function post<T>(
   read: (bytes: Observable<Uint8Array>, request: RequestInfo) => Observable<T>,
 ): Observable<T> {
   const request: RequestInfo = { method: 'POST', url: call.url };
-  return send(call, options, accept, request).pipe(
+  return sendWithAxios(call, options.http, accept, request).pipe(
     mergeMap(({ response, abort }) => {
       const bytes = responseBytes(response, request, abort);
       const toError = answerError(response, accept, call, request);
@@ -138,99 +121,4 @@ export function mediaType(contentType: string): string {
 /** The response's body as bytes; unsubscribing before its end closes the connection (see closeConnection). */
 export function responseBytes(response: AxiosResponse, request: RequestInfo, abort: () => void = () => undefined): Observable<Uint8Array> {
   return bodyBytes(response.data, request, () => closeConnection(response, abort));
-}
-
-/** A response, and how to abort its request after the fact (the Observable's own teardown no longer does). */
-interface Sent {
-  response: AxiosResponse;
-  abort: () => void;
-}
-
-// We map every status ourselves, and read every body ourselves (as a stream: bounded, parsed to a typed error).
-// Made once, not per request.
-const anyStatus = () => true;
-const asIs = [(data: unknown) => data];
-const asJson = [(data: unknown) => JSON.stringify(data)];
-
-function send(call: GatewayCall, options: TransportOptions, accept: string, request: RequestInfo): Observable<Sent> {
-  return new Observable<Sent>((subscriber) => {
-    const controller = new AbortController();
-    let settled = false;
-    const config = {
-      method: 'POST',
-      url: call.url,
-      data: call.body,
-      headers: {
-        Authorization: `Bearer ${call.token}`,
-        'Content-Type': 'application/json',
-        Accept: accept,
-      },
-      responseType: 'stream',
-      validateStatus: anyStatus,
-      transformResponse: asIs,
-      // What an app's instance may set as defaults, and must not change here: the body we send (a request
-      // transform renaming keys would rename a tool schema's properties), how long we wait (our timeouts are
-      // the client's; axios' would cut a long stream and look like a network error), reading the gzip axios
-      // asks for, and the URL (a baseURL with absolute URLs refused would send the token to the baseURL host).
-      transformRequest: asJson,
-      timeout: 0,
-      decompress: true,
-      allowAbsoluteUrls: true,
-      // Never follow a redirect: following one could carry the Authorization header to another origin.
-      maxRedirects: 0,
-      fetchOptions: { redirect: 'manual' },
-      // Bodies are bounded by us (above). An instance default here would make axios wrap the Node body in a
-      // generator-backed Readable whose destroy() no longer reaches the socket.
-      maxContentLength: -1,
-      signal: controller.signal,
-    } satisfies AxiosRequestConfig;
-    (options.http.request(config) as Promise<AxiosResponse>).then(
-      (response) => {
-        settled = true;
-        if (!isResponse(response)) {
-          // A response interceptor that unwraps (`(response) => response.data`) leaves no status to map: stop the
-          // request, whatever came back, and say so.
-          discard(response);
-          controller.abort();
-          subscriber.error(new LLMProviderError('The axios instance did not hand back a response (does a response interceptor unwrap it?)', { request }));
-          return;
-        }
-        subscriber.next({ response, abort: () => controller.abort() });
-        subscriber.complete();
-      },
-      (error: unknown) => {
-        settled = true;
-        if (!subscriber.closed) subscriber.error(transportError(error, request));
-      },
-    );
-    // Once the response is out, its body owns the socket (bodyBytes destroys it on unsubscribe); aborting
-    // here then would cut a stream that is still being read.
-    return () => {
-      if (!settled) controller.abort();
-    };
-  });
-}
-
-function isResponse(value: unknown): value is AxiosResponse {
-  const response = value as AxiosResponse | null | undefined;
-  return typeof response?.status === 'number' && typeof response.headers === 'object' && response.headers !== null;
-}
-
-/** Ends a body handed over where a response was expected: a Node stream is destroyed, a web stream cancelled. */
-function discard(body: unknown): void {
-  const stream = body as { destroy?: unknown; cancel?: unknown } | null | undefined;
-  if (typeof stream?.destroy === 'function') (stream.destroy as () => void)();
-  if (typeof stream?.cancel === 'function') Promise.resolve((stream.cancel as () => unknown)()).catch(() => undefined);
-}
-
-/**
- * Maps an axios failure to our errors, dropping the axios error itself: its `config` holds the token. So is an
- * app's error that wraps one (an interceptor's): the axios error it wraps is what failed.
- */
-function transportError(error: unknown, request: RequestInfo): LLMProviderError {
-  const axiosError = axiosErrorIn(error);
-  if (!axiosError) return new LLMProviderError(`Request failed: ${String(error)}`, { cause: error, request });
-  const cause = withoutConfig(axiosError);
-  const code = (cause as { code?: string }).code ?? axiosError.code;
-  return new ConnectionError(`Network error${code ? ` (${code})` : ''}: ${axiosError.message}`, { cause, request });
 }
