@@ -5,10 +5,13 @@
  * alone (what a page that streams answers ships: the Angular example imports `LlmGatewayClient` and
  * `LLMProviderError`, nothing else), and every export of the main entry at once (the agent operators tree-shake
  * away unless imported). A third row, for scale, bundles the client with its dependencies, as a page pays it.
+ * A fourth shows what the client's code weighs without its prose (error and log messages), to tell how much of
+ * the figure is words and how much is code.
  */
 import { build, type BuildOptions } from 'esbuild';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import ts from 'typescript';
 import { browserVariants } from './browser-variants';
 import { verdict, type BenchTable } from './table';
 
@@ -35,7 +38,29 @@ async function measure(root: string, entry: Pick<BuildOptions, 'entryPoints' | '
     .sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)
     .map(([file, { bytesInOutput }]) => `${file.replace(/^.*lib\//, '')} ${bytesInOutput}`)
     .slice(0, 6);
-  return { minified: code.length, gzip: gzipSync(code, { level: 9 }).length, largest };
+  return { minified: code.length, gzip: gzip(code), largest, text: new TextDecoder().decode(code) };
+}
+
+const gzip = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).length;
+
+/**
+ * The minified code with the text of every string that holds a space emptied: the messages, which code never
+ * compares, go; the property names, header names and option values the code uses stay. Not runnable as a
+ * client (its errors would say nothing), only a measure.
+ */
+function withoutProse(code: string): string {
+  const file = ts.createSourceFile('bundle.js', code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+  const cuts: Array<[number, number]> = [];
+  const visit = (node: ts.Node): void => {
+    if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateLiteralToken(node)) && node.text.includes(' ')) {
+      // Keep the quotes, and a template piece's `${` or `}`.
+      const opensSubstitution = ts.isTemplateHead(node) || ts.isTemplateMiddle(node);
+      cuts.push([node.getStart(file) + 1, node.getEnd() - (opensSubstitution ? 2 : 1)]);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return cuts.reverse().reduce((text, [start, end]) => text.slice(0, start) + text.slice(end), code);
 }
 
 /** Bundles the library twice (client alone, whole entry) and measures both, with the largest inputs listed. */
@@ -46,6 +71,7 @@ export async function bundleSizeBenchmark(root: string): Promise<BenchTable> {
   };
   const client = await measure(root, clientEntry);
   const withDependencies = await measure(root, clientEntry, []);
+  const prose = withoutProse(client.text);
   const over = (m: { gzip: number }) => (m.gzip <= TARGET ? 'within 6,000' : `${(m.gzip - TARGET).toLocaleString('en-US')} B over 6,000`);
   return {
     title: 'Browser bundle: the library’s own code',
@@ -54,6 +80,12 @@ export async function bundleSizeBenchmark(root: string): Promise<BenchTable> {
       ['`LlmGatewayClient` alone (what a page streaming answers ships)', kb(client.minified), kb(client.gzip), `≤ 6,000 — ${verdict(client.gzip <= TARGET)}`],
       ['every export of the main entry, agent operators included', kb(whole.minified), kb(whole.gzip), `${over(whole)} (paid only by an app importing them all)`],
       ['`LlmGatewayClient` with rxjs, axios and zod bundled in (what a page pays in all, for scale)', kb(withDependencies.minified), kb(withDependencies.gzip), ''],
+      [
+        '`LlmGatewayClient` with its prose emptied (every string holding a space: the messages; a measure, not a build)',
+        kb(prose.length),
+        kb(gzip(prose)),
+        `words are ${kb(client.gzip - gzip(prose))} B of the client; its code alone is ${over({ gzip: gzip(prose) })}`,
+      ],
     ],
     notes: [
       `Largest inputs of the client (minified bytes): ${client.largest.join(', ')}.`,
