@@ -219,7 +219,9 @@ describe('chat: Ctrl-C before the request', () => {
   it('while "chat -" waits for the prompt on stdin: exits 130 at once, nothing sent', async () => {
     gateway = await startTestGateway();
     cli = spawnCli(['chat', '-', '--server', gateway.url, '--token-env', 'JWT'], { JWT: 't' }, null);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // started (tsx) and reading stdin
+    // The CLI is reading the prompt once a megabyte of it has gone through a 64 KiB pipe. (A fixed wait failed
+    // under load: a SIGINT before the CLI's handler is installed kills node itself.)
+    await new Promise((resolve) => cli!.child.stdin!.write('a long question '.repeat(65_536), resolve));
     cli.child.kill('SIGINT');
     const result = await cli.exited;
     expect(result.code).toBe(130);
