@@ -6,6 +6,7 @@
 import axios from 'axios';
 import { AuthenticationError, ConnectionError, errorDetail, RequestTimeoutError } from '../errors';
 import { withoutCredentials, withoutSecret } from '../logger';
+import { LONGEST_TIMER_MS } from '../timer-limit';
 
 const REFRESH_PATH = '/api/v1/auth/refresh';
 
@@ -31,7 +32,8 @@ export async function fetchGatewayToken(serverUrl: string, current?: string, sig
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       maxRedirects: 0,
-      timeout: timeoutMs,
+      // Capped as the client caps its own timers: node runs a longer one after 1 ms, which would fail at once.
+      timeout: Math.min(timeoutMs, LONGEST_TIMER_MS),
       signal,
     });
     status = response.status;
