@@ -89,8 +89,11 @@ if (require.main === module) {
   process.once('SIGINT', () => interrupt.abort());
   process.once('SIGTERM', () => interrupt.abort());
   // A closed pipe on stdout (`| head -1`) means nobody listens any more: stop quietly, as `cat` would.
+  // Any other write error (a full disk) lost the answer: fail as `cat` does, rather than exit 0 with a summary.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(ExitCode.ok);
+    process.stderr.write(`${errorLine(error)}\n`);
+    process.exit(ExitCode.unexpected);
   });
   // A closed stderr (`2>&1 | head -1`) only loses the summary and messages: the command goes on, and its exit
   // code still says how it went (unhandled, the EPIPE would crash it with exit 1).
