@@ -12,7 +12,8 @@ import type { LLMResponse, StreamChunk } from '../protocol';
 import type { CliIo } from './cli-io';
 import { ExitCode, UsageError } from './exit-codes';
 import { fetchGatewayToken } from './gateway-token';
-import { httpUrl, seconds } from './option-values';
+import { gatewayUrl, seconds } from './option-values';
+import { readPrompt } from './read-prompt';
 import { startSpinner, type Spinner } from './spinner';
 
 /** `chat --help`. */
@@ -30,7 +31,7 @@ Sends one prompt to the gateway and prints the answer as it streams in.
                       also bounds the dev login (default 30) and each token refresh
   -h, --help          this text
 
-A prompt of "-" is read from stdin.`;
+A prompt of "-" is read from stdin (at most 32 MiB).`;
 
 /** What `--json` prints and what the stderr summary is made of. */
 interface Outcome {
@@ -62,14 +63,14 @@ export async function runChat(args: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   if (!values.server) throw new UsageError('chat needs --server URL (the gateway, e.g. http://127.0.0.1:8787)');
-  const serverUrl = httpUrl('--server', values.server);
+  const serverUrl = gatewayUrl('--server', values.server);
   const timeoutMs = values.timeout === undefined ? undefined : seconds('--timeout', values.timeout) * 1000;
   if (values.model.trim() === '') throw new UsageError(`--model needs a model name, got "${values.model}"`);
   let prompt: string;
   let token: string;
   try {
     // `echo question | llm-gateway-rx chat -` ends the prompt with the shell's newline: not part of the question.
-    prompt = positionals.join(' ') === '-' ? (await readAll(io.stdin, io.interrupted)).replace(/\r?\n$/, '') : positionals.join(' ');
+    prompt = positionals.join(' ') === '-' ? (await readPrompt(io.stdin, io.interrupted)).replace(/\r?\n$/, '') : positionals.join(' ');
     if (prompt.trim() === '') throw new UsageError('chat needs a prompt: llm-gateway-rx chat "your question" --server URL');
     token = await initialToken(serverUrl, values['token-env'], io, timeoutMs);
   } catch (error) {
@@ -192,31 +193,4 @@ function printToolCalls(response: LLMResponse, io: CliIo): void {
   let text = '';
   for (const call of response.toolCalls) text += `tool call ${call.name} ${JSON.stringify(call.arguments)} (id ${call.id})\n`;
   io.stdout.write(text);
-}
-
-/** The whole of `input` as text; rejects (and stops reading, so stdin holds nothing open) when `signal` aborts. */
-function readAll(input: NodeJS.ReadableStream, signal: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer | string) => chunks.push(Buffer.from(chunk));
-    const settle = (then: () => void) => {
-      input.off('data', onData);
-      input.off('end', onEnd);
-      input.off('error', onError);
-      signal.removeEventListener('abort', onAbort);
-      then();
-    };
-    const onEnd = () => settle(() => resolve(Buffer.concat(chunks).toString('utf8')));
-    const onError = (error: unknown) => settle(() => reject(error));
-    const onAbort = () =>
-      settle(() => {
-        input.pause();
-        reject(signal.reason);
-      });
-    if (signal.aborted) return onAbort();
-    input.on('data', onData);
-    input.on('end', onEnd);
-    input.on('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

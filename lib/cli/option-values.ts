@@ -2,6 +2,7 @@
  * The value checks shared by the commands' options: each returns the parsed value or throws a
  * {@link UsageError} naming the option and what it got.
  */
+import { withoutCredentials } from '../logger';
 import { UsageError } from './exit-codes';
 
 /** A positive, finite number of seconds (decimals allowed). */
@@ -11,7 +12,10 @@ export function seconds(option: string, text: string): number {
   return value;
 }
 
-/** An absolute http: or https: URL, returned without trailing slashes. */
+/**
+ * An absolute http: or https: base URL, returned without trailing slashes. Paths are appended to it as text,
+ * so a `?query` or `#fragment` (which would land in front of them) is refused.
+ */
 export function httpUrl(option: string, text: string): string {
   let url: URL | undefined;
   try {
@@ -20,7 +24,20 @@ export function httpUrl(option: string, text: string): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${option} must be an http(s) URL, got "${text}"`);
+  // `text`, not `url`: an empty `?` or `#` leaves `search` / `hash` empty but would still cut the path off.
+  if (/[?#]/.test(text)) throw new UsageError(`${option} must be a base URL, without ?query or #fragment, got "${withoutCredentials(text)}"`);
   return text.replace(/\/+$/, '');
+}
+
+/**
+ * {@link httpUrl} for the gateway: one with a user name or password is refused here, before the dev login
+ * would hand them to the server as Basic auth, since the client refuses it anyway (the token authenticates).
+ */
+export function gatewayUrl(option: string, text: string): string {
+  const url = httpUrl(option, text);
+  const { username, password } = new URL(url);
+  if (username || password) throw new UsageError(`${option} must not carry a user name or password: the token authenticates`);
+  return url;
 }
 
 /** A TCP port, 0 (any free port) to 65535. */
