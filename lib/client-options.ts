@@ -5,7 +5,10 @@
 import { LLMProviderError } from './errors';
 import type { RetryPolicy } from './retry-request';
 
-/** `serverUrl` without its trailing slashes, if it is an http(s) URL without credentials; else throws. */
+/**
+ * `serverUrl` without its trailing slashes, if it is an http(s) base URL without credentials, query or fragment;
+ * else throws.
+ */
 export function checkServerUrl(serverUrl: string): string {
   let url: URL | undefined;
   let cause: unknown;
@@ -20,6 +23,8 @@ export function checkServerUrl(serverUrl: string): string {
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
   }
+  // The paths are appended as text: after a `?` or `#` (even an empty one) they would be query or fragment.
+  if (/[?#]/.test(serverUrl)) throw new LLMProviderError(`serverUrl must be a base URL, without ?query or #fragment, got "${serverUrl}"`);
   return serverUrl.replace(/\/+$/, '');
 }
 

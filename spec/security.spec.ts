@@ -248,6 +248,15 @@ describe('construction and request checks', () => {
     },
   );
 
+  it.each(['http://127.0.0.1:1/?tenant=a', 'https://gateway.example.com/v1#top', 'http://127.0.0.1:1/?'])(
+    'rejects serverUrl %s: the paths are appended to it, which would put them inside its query or fragment',
+    (serverUrl) => {
+      expect(() => clientFor(ctx.gateway, { serverUrl })).toThrow(
+        new LLMProviderError(`serverUrl must be a base URL, without ?query or #fragment, got "${serverUrl}"`),
+      );
+    },
+  );
+
   it.each([
     [{ count: -1 }, 'retry.count must be a whole number ≥ 0 or Infinity, got -1'],
     [{ count: 1.5 }, 'retry.count must be a whole number ≥ 0 or Infinity, got 1.5'],
