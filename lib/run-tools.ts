@@ -113,8 +113,10 @@ export function runTools$(gateway: LlmGateway, request: LLMRequest, tools: Tools
     };
 
     // The events and the error hand the conversation on as ChatMessage[]: a ChatMessageFields is one too, but
-    // for TypeScript's rule that only a type with an index signature may be read as one.
-    return step(1, [...request.messages] as ChatMessage[]);
+    // for TypeScript's rule that only a type with an index signature may be read as one. Messages that are no
+    // array (from JavaScript) go to the gateway as they are, whose check names the field in an LLMProviderError.
+    const { messages } = request;
+    return step(1, (Array.isArray(messages) ? [...messages] : messages) as ChatMessage[]);
   });
 }
 

@@ -3,6 +3,8 @@ import { firstValueFrom, NEVER, Observable, of, Subject, timer, map, filter } fr
 import {
   ChatMessage,
   GatewayError,
+  LLMProviderError,
+  LLMRequest,
   MaxStepsExceededError,
   runTools$,
   ToolLoopEvent,
@@ -197,6 +199,20 @@ describe('runTools$', () => {
     const { client } = clientFor(ctx.gateway);
     expect((await errorOf(runTools$(client, question, tools, { maxSteps: 0 }))).message).toBe('maxSteps must be a positive integer, got 0');
     expect((await errorOf(runTools$(client, question, tools, { concurrency: 1.5 }))).message).toBe('concurrency must be a positive integer, got 1.5');
+    expect(ctx.gateway.requests).toHaveLength(0);
+  });
+
+  it('fails a request whose messages are not an array with the gateway\'s LLMProviderError, as chat$ does', async () => {
+    // From JavaScript, or data typed `any` (a parsed body): the run must fail the way the client does, with the
+    // field named, not with a TypeError from inside the loop that `instanceof LLMProviderError` misses.
+    const { client } = clientFor(ctx.gateway);
+    for (const messages of [undefined, null, 'Weather in Paris?']) {
+      const request = { model: 'agent', messages } as unknown as LLMRequest;
+      const expected = await errorOf(client.chat$(request));
+      const error = await errorOf(runTools$(client, request, tools));
+      expect(error).toBeInstanceOf(LLMProviderError);
+      expect(error.message).toBe(expected.message);
+    }
     expect(ctx.gateway.requests).toHaveLength(0);
   });
 
