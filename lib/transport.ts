@@ -3,7 +3,7 @@
  * (bounded) into the error it explains. Sending is axios-request.ts's.
  */
 import type { AxiosResponse } from 'axios';
-import { catchError, EMPTY, finalize, map, mergeMap, Observable, timeout } from 'rxjs';
+import { catchError, EMPTY, finalize, map, mergeMap, Observable, takeUntil, timeout, timer } from 'rxjs';
 import { AxiosLike, sendWithAxios } from './axios-request';
 import { bodyBytes, bodyText } from './body-stream';
 import { closeConnection, stopUpload } from './client-request';
@@ -72,10 +72,10 @@ function post<T>(
     mergeMap(({ response, abort }) => {
       const bytes = responseBytes(response, request, abort);
       const toError = answerError(response, accept, call, request);
-      // A body that breaks off, or goes silent, changes nothing of what the status says: what did arrive
-      // explains it.
+      // A body that breaks off, goes silent, or trickles on (an event stream's keep-alives) changes nothing of
+      // what the status says: what did arrive explains it.
       const answer = toError
-        ? bodyText(bytes.pipe(timeout({ each: ERROR_BODY_SILENCE_MS, with: () => EMPTY }), catchError(() => EMPTY)), 64 * 1024).pipe(
+        ? bodyText(bytes.pipe(timeout({ each: ERROR_BODY_SILENCE_MS, with: () => EMPTY }), takeUntil(timer(ERROR_BODY_MAX_MS)), catchError(() => EMPTY)), 64 * 1024).pipe(
             map((text) => {
               throw toError(text);
             }),
@@ -108,6 +108,13 @@ function answerError(response: AxiosResponse, accept: string, call: GatewayCall,
  * (which a retry may) into a timeout.
  */
 export const ERROR_BODY_SILENCE_MS = 1000;
+
+/**
+ * How long an error answer's body may take in all, for the same reason: a body that never ends but never falls
+ * silent either (a 401 sent as an event stream, kept open with keep-alive comments) would otherwise hold the
+ * status back until the request's timeout.
+ */
+export const ERROR_BODY_MAX_MS = 3000;
 
 /**
  * `type/subtype` of a Content-Type, lower-cased (media types are case-insensitive: RFC 9110 §8.3.1). A header
