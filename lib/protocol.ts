@@ -40,7 +40,8 @@ export interface LLMRequest {
   temperature?: number;
   /** Default 1024. */
   maxTokens?: number;
-  tools?: unknown[] | null;
+  /** The tool definitions the model is told of. Read, never changed: a readonly array fits, as for `messages`. */
+  tools?: ReadonlyArray<unknown> | null;
   toolChoice?: unknown;
   /** Seconds the gateway may spend upstream; default: the client's `timeoutMs` in seconds. */
   timeout?: number;

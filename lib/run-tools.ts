@@ -89,7 +89,8 @@ export function runTools$(gateway: LlmGateway, request: LLMRequest, tools: Tools
             concurrency,
           ),
         );
-        return concat(of(turn), toolEvents, defer(() => step(n + 1, [...messages, ...toMessages(response, results)])));
+        // An app's own message types (ChatMessageFields) are handed on as ChatMessage, as the request's are below.
+        return concat(of(turn), toolEvents, defer(() => step(n + 1, [...messages, ...(toMessages(response, results) as ReadonlyArray<ChatMessage>)])));
       };
 
       const turnRequest: LLMRequest = { ...request, messages };

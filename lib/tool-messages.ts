@@ -3,7 +3,7 @@
  * most gateways pass through; `runTools$`'s `toMessages` option swaps in any other (Anthropic-style blocks, a
  * gateway's own shape).
  */
-import type { ChatMessage, LLMResponse, ToolCall } from './protocol';
+import type { ChatMessage, ChatMessageFields, LLMResponse, ToolCall } from './protocol';
 
 /** The outcome of one tool call, as the model will be told it. */
 export interface ToolResult {
@@ -14,15 +14,18 @@ export interface ToolResult {
   error?: unknown;
 }
 
-/** Builds the messages appended after a turn that asked for tools: the assistant's turn, then the results. */
-export type ToolMessages = (response: LLMResponse, results: ToolResult[]) => ChatMessage[];
+/**
+ * Builds the messages appended after a turn that asked for tools: the assistant's turn, then the results. Any
+ * message `LLMRequest.messages` takes will do, an app's own message types included (see ChatMessageFields).
+ */
+export type ToolMessages = (response: LLMResponse, results: ToolResult[]) => ReadonlyArray<ChatMessage | ChatMessageFields>;
 
 /**
  * The default {@link ToolMessages}: `{ role: 'assistant', content, tool_calls: [{ id, type: 'function',
  * function: { name, arguments } }] }` (arguments as a JSON string, content `null` when the turn had no text),
  * then one `{ role: 'tool', tool_call_id, content }` per call, in the order the model asked for them.
  */
-export const openAiToolMessages: ToolMessages = (response, results) => [
+export const openAiToolMessages = (response: LLMResponse, results: ToolResult[]): ChatMessage[] => [
   {
     role: 'assistant',
     // OpenAI accepts null beside tool_calls; an empty string is refused by some upstreams (empty text block).
