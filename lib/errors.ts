@@ -31,6 +31,11 @@ export class LLMProviderError extends Error {
   readonly status?: number;
   readonly request?: RequestInfo;
   readonly retryAfterMs?: number;
+  /**
+   * The underlying failure. Declared here (set by `Error` itself, so `declare`: no field of our own) for apps
+   * compiled with a `lib` before ES2022, whose `Error` has no `cause`.
+   */
+  declare readonly cause?: unknown;
 
   constructor(message: string, options: LLMProviderErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
