@@ -49,7 +49,7 @@ export interface Reply {
   write(bytes: string | Uint8Array): Promise<void>;
   /** Ends the response. */
   end(): void;
-  /** Resets the connection mid-response (TCP RST): the client sees ECONNRESET. */
+  /** Resets the connection mid-response (TCP RST): the client sees ECONNRESET. A no-op once the response ended. */
   drop(): void;
   /** True once the response was torn down before it finished: the client went away, or `drop()`/`close()` cut it. */
   readonly aborted: boolean;
@@ -147,7 +147,9 @@ export class ScriptedReply implements Reply {
   }
 
   drop(): void {
-    if (this.res.destroyed || this.dropping) return;
+    // Once the response has ended there is nothing to cut, and with keep-alive the socket may already carry
+    // the client's next request: a reset would fail that one instead.
+    if (this.res.destroyed || this.res.writableEnded || this.dropping) return;
     this.dropping = true;
     this.cutByServer = true;
     this.cutShort = true;
@@ -187,11 +189,19 @@ export class ScriptedReply implements Reply {
     if (this.gone()) return;
     if (this.res.headersSent) throw new ReplyAlreadyStartedError(this.res.statusCode);
     const bytes = Buffer.from(body, 'utf8');
-    this.res.writeHead(status, { 'content-length': String(bytes.length), ...headers });
+    this.res.writeHead(status, { 'content-length': String(bytes.length), ...lowerCaseNames(headers) });
     this.res.end(bytes);
   }
 
   private gone(): boolean {
     return this.dropping || this.res.destroyed || this.res.writableEnded || this.lifetime.signal.aborted;
   }
+}
+
+/**
+ * The same headers with lower-case names: header names are case-insensitive, so a caller's `Content-Type` must
+ * replace the default `content-type` rather than go out beside it (two Content-Length headers fail the client).
+ */
+function lowerCaseNames(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
