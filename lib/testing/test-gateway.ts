@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { messageOf } from '../errors';
+import { LONGEST_TIMER_MS } from '../timer-limit';
 import { DevTokenAuthority, type DevAuthOptions } from './dev-tokens';
 import { MAX_REQUEST_BYTES, recordRequest, type RecordedRequest } from './recorded-request';
 import { ScriptedReply, type Reply } from './reply';
@@ -28,8 +29,8 @@ export interface TestGatewayOptions {
 
 /**
  * Scripts the answer to one LLM request. A throw (or rejection) becomes 500 `{"detail": message}` (or a
- * dropped connection if the reply had started). A handler that never answers leaves the request open, a
- * stall, until the client gives up or the gateway closes.
+ * dropped connection if the reply had started and not ended; after a complete answer it changes nothing). A
+ * handler that never answers leaves the request open, a stall, until the client gives up or the gateway closes.
  */
 export type GatewayHandler = (req: RecordedRequest, reply: Reply) => void | Promise<void>;
 
@@ -47,7 +48,8 @@ export interface TestGateway {
   issueToken(): string;
   /**
    * Resolves with a copy of `requests` once at least `n` were recorded. Rejects with
-   * {@link RequestWaitError} after `timeoutMs` (default 5000) or when the gateway closes first.
+   * {@link RequestWaitError} after `timeoutMs` (default 5000; capped at about 24.8 days, so `Infinity` waits) or
+   * when the gateway closes first.
    */
   waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** Closes the server and destroys every open socket, stalls included; idempotent. */
@@ -129,7 +131,8 @@ class LoopbackGateway implements TestGateway {
 
   waitForRequests(n: number, timeoutMs = 5000): Promise<RecordedRequest[]> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => settle(new RequestWaitError('timeout', n, this.requests.length)), timeoutMs);
+      // Capped: node runs a longer timer (Infinity meaning "no timeout" included) after 1 ms, failing at once.
+      const timer = setTimeout(() => settle(new RequestWaitError('timeout', n, this.requests.length)), Math.min(timeoutMs, LONGEST_TIMER_MS));
       const settle = (error?: RequestWaitError): void => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
