@@ -1,7 +1,8 @@
 /**
  * Compiles the benchmark processes with esbuild into `bench/out/workers/*.mjs`, so they run on plain node:
  * no TypeScript loader in the measured process (its startup, memory and hooks would be measured too).
- * Dependencies stay external: the installed rxjs, axios, zod and peers are what runs.
+ * Dependencies stay external: the installed rxjs, axios, zod and peers are what runs. Code splitting keeps a
+ * dynamic import a separate file, so a process loads only what it imports (see e2e-client.ts).
  */
 import { build } from 'esbuild';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ export async function buildWorkers(benchDir: string): Promise<string> {
     packages: 'external',
     platform: 'node',
     format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     target: 'node18',
     sourcemap: 'linked',
     logLevel: 'warning',

@@ -14,11 +14,11 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gatewayEvent, gatewayEventsOfSize, gatewayStream, openAiStream, STREAM_END } from './synthetic-stream';
+import { byteStreamBlock } from './byte-stream';
+import { gatewayEvent, gatewayStream, openAiStream, STREAM_END } from './synthetic-stream';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 const bodies = new Map<string, Buffer>();
-let block: Buffer | undefined; // 1 MiB of whole events, written again and again by streamBytes
 let connections = 0;
 
 function cached(key: string, make: () => string): Buffer {
@@ -44,7 +44,7 @@ function readJson(req: IncomingMessage): Promise<any> {
 
 /** About `total` bytes of gateway events, then the final chunk and `[DONE]`, never outrunning the socket. */
 function streamBytes(res: ServerResponse, total: number): void {
-  const events = (block ??= gatewayEventsOfSize(1 << 20).bytes);
+  const events = byteStreamBlock().bytes; // 1 MiB of whole events, written again and again
   let sent = 0;
   const pump = () => {
     while (sent < total) {
