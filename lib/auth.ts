@@ -24,9 +24,9 @@ export interface TokenRefresher {
   /** How many refreshes have settled so far; a request notes it when it is sent. */
   settled(): number;
   /**
-   * Joins the refresh in flight or starts one; emits the new token (already in `token$`) once. When a refresh
-   * that settled after `sentAt` failed, fails at once with its {@link AuthenticationError}: the request was
-   * sent before that refresh, so a second attempt for the same stale token would only repeat it.
+   * Joins the refresh in flight or starts one; emits the new token (already in `token$`) once. When none is in
+   * flight and a refresh that settled after `sentAt` failed, fails at once with its {@link AuthenticationError}:
+   * the request was sent before that refresh, so a second attempt for the same stale token would only repeat it.
    */
   refresh$(sentAt: number): Observable<string>;
 }
@@ -58,12 +58,16 @@ export function createTokenRefresher(
 ): TokenRefresher {
   let settled = 0;
   let lastFailure: AuthenticationError | undefined;
+  // A refresh started and not yet settled: a 401 that comes now joins it, even one sent before a refresh
+  // that failed (this one came after that failure, and may yet cure the token).
+  let inFlight = false;
   // Requests subscribed to the refresh: each one errors with its failure, so the logger is told only when
   // none is left to hear it (all unsubscribed while it ran), rather than say it a second time.
   let waiting = 0;
   // The token being replaced: a refresh that fails may quote it (an HTTP error echoing the request).
   let stale = '';
   const shared$ = defer(() => {
+    inFlight = true;
     stale = token$.value;
     logger.debug?.('LLM gateway returned 401; refreshing the token');
     onRefresh?.({ type: 'refreshing', attempt: 1, delayMs: 0, reason: '401' });
@@ -84,11 +88,13 @@ export function createTokenRefresher(
     tap({
       next: (token) => {
         settled++;
+        inFlight = false;
         lastFailure = undefined;
         token$.next(token);
       },
       error: (error: AuthenticationError) => {
         settled++;
+        inFlight = false;
         lastFailure = error;
       },
     }),
@@ -100,7 +106,7 @@ export function createTokenRefresher(
     settled: () => settled,
     refresh$: (sentAt) =>
       defer(() => {
-        if (lastFailure && settled > sentAt) return throwError(() => lastFailure);
+        if (lastFailure && settled > sentAt && !inFlight) return throwError(() => lastFailure);
         waiting++;
         return shared$.pipe(finalize(() => waiting--));
       }),
