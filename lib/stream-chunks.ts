@@ -101,10 +101,10 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger,
       subscriber.next(chunk);
     },
     /**
-     * The source ended, or (with `failure`, an idle timeout) fell silent: fine after a final chunk (the answer
-     * is whole; the server only failed to end it), else the answer may be cut short.
+     * The source ended, or (with `failure`) broke off or fell silent: fine after a final chunk (the answer is
+     * whole; the server only failed to end it), else the answer may be cut short.
      */
-    end(failure?: Error): void {
+    end(failure?: unknown): void {
       // Ended after [DONE] (the body drains to its end, see DRAIN_AFTER_DONE_MS): nobody is left to tell, and
       // an error made for nobody costs a stack trace on every stream.
       if (subscriber.closed) return;
@@ -117,7 +117,8 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger,
 /**
  * Maps each event's data to a validated {@link StreamChunk}, synchronously. Completes at `[DONE]`. Errors with
  * {@link StreamError} (`error-payload` with the payload's `detail`, else its `error`; or `truncated` when the
- * source completes before `[DONE]` and no chunk had `is_final`), or {@link ResponseValidationError}.
+ * source completes before `[DONE]` and no chunk had `is_final`), or {@link ResponseValidationError}, or the
+ * source's error unless a chunk had `is_final` (then it completes: the answer is whole).
  *
  * @example
  * bytes$.pipe(parseSseEvents(), toStreamChunks({ model: 'm', logger: console }))
@@ -128,7 +129,7 @@ export function toStreamChunks(options: StreamChunkOptions): OperatorFunction<Ss
       const reader = createChunkReader(subscriber, options);
       return source.subscribe({
         next: (event) => reader.data(event.data),
-        error: (error: unknown) => subscriber.error(error),
+        error: (error: unknown) => reader.end(error),
         complete: () => reader.end(),
       });
     });
@@ -165,7 +166,7 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
         next: feedInto(parser, subscriber, silence?.heard),
         error(error: unknown) {
           drainLimit?.unsubscribe();
-          subscriber.error(error);
+          reader.end(error);
         },
         complete() {
           drainLimit?.unsubscribe();
