@@ -16,8 +16,15 @@ export function withAbortSignal<T>(start: (signal: AbortSignal) => ObservableInp
   return new Observable<T>((subscriber) => {
     const controller = new AbortController();
     let settled = false;
-    const subscription = from(start(controller.signal)).subscribe({
-      next: (value) => subscriber.next(value),
+    const output = start(controller.signal);
+    // A Promise has finished when it gives its value: a consumer may leave right then (`firstValueFrom`,
+    // `take(1)`), before `from` reports the completion, and must not abort a request whose body is still read.
+    const once = typeof (output as PromiseLike<T>).then === 'function';
+    const subscription = from(output).subscribe({
+      next: (value) => {
+        settled ||= once;
+        subscriber.next(value);
+      },
       error: (error: unknown) => {
         settled = true;
         subscriber.error(error);
