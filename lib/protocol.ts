@@ -120,8 +120,10 @@ export function toStreamChunk(data: unknown, requestModel: string): StreamChunk 
     toolCalls: toToolCalls(wire.tool_calls),
     isFinal: wire.is_final ?? false,
   };
-  // The reference leaves usage unset when the payload has none (or null): keep that distinction.
-  if (wire.usage) chunk.usage = toUsage(wire.usage);
+  // The reference leaves usage unset when the payload has none, null or `{}` (`if usage_data:`: an empty dict is
+  // falsy): keep that distinction, so an empty one never reads as a count of 0/0 (nor replaces a real count).
+  // Counted on the payload, not on `wire`, which no longer holds the keys the schema does not know.
+  if (wire.usage && Object.keys((data as { usage: object }).usage).length > 0) chunk.usage = toUsage(wire.usage);
   return chunk;
 }
 

@@ -64,11 +64,15 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger,
 
   /** The general path: the chunk, or undefined once it completed at `[DONE]`, failed, or skipped the line. */
   function generalChunk(data: string): StreamChunk | undefined {
-    if (data === DONE) {
+    // The reference strips each line before reading it: `data: [DONE] ` (trailing whitespace) ends the stream
+    // too, and a `data:` with only whitespace after it (a heartbeat some servers send) is skipped unremarked.
+    const trimmed = data.trimEnd();
+    if (trimmed === DONE) {
       sawDone = true;
       subscriber.complete();
       return undefined;
     }
+    if (trimmed === '') return undefined;
     let payload: unknown;
     try {
       payload = JSON.parse(data);
