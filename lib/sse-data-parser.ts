@@ -189,17 +189,22 @@ export function createSseDataParser(options: SseDataParserOptions): SseParser {
 
 /**
  * The `next` of an operator that feeds `parser` the body's chunks for `subscriber`: a parser error (a line too
- * long) becomes the subscriber's error, and chunks that come after it closed are dropped (a synchronous source
- * may go on emitting after we completed, errored or were unsubscribed). `onContent` hears of each chunk that
- * carried SSE content (see {@link SseParser.feed}).
+ * long) goes to `onFailure` (default: the subscriber's error), and chunks that come after it closed are dropped
+ * (a synchronous source may go on emitting after we completed, errored or were unsubscribed). `onContent` hears
+ * of each chunk that carried SSE content (see {@link SseParser.feed}).
  */
-export function feedInto(parser: SseParser, subscriber: Subscriber<unknown>, onContent?: () => void): (chunk: Uint8Array) => void {
+export function feedInto(
+  parser: SseParser,
+  subscriber: Subscriber<unknown>,
+  onContent?: () => void,
+  onFailure: (error: unknown) => void = (error) => subscriber.error(error),
+): (chunk: Uint8Array) => void {
   return (chunk) => {
     if (subscriber.closed) return;
     try {
       if (parser.feed(chunk)) onContent?.();
     } catch (error) {
-      subscriber.error(error);
+      onFailure(error);
     }
   };
 }

@@ -105,8 +105,8 @@ function createChunkReader(subscriber: Subscriber<StreamChunk>, { model, logger,
       subscriber.next(chunk);
     },
     /**
-     * The source ended, or (with `failure`) broke off or fell silent: fine after a final chunk (the answer is
-     * whole; the server only failed to end it), else the answer may be cut short.
+     * The source ended, or (with `failure`) broke off, fell silent or sent a line too long: fine after a final
+     * chunk (the answer is whole; the server only failed to end it), else the answer may be cut short.
      */
     end(failure?: unknown): void {
       // Ended after [DONE] (the body drains to its end, see DRAIN_AFTER_DONE_MS): nobody is left to tell, and
@@ -167,7 +167,9 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
       });
       let drainLimit: Subscription | undefined;
       const upstream = source.subscribe({
-        next: feedInto(parser, subscriber, silence?.heard),
+        // A parser failure (a line too long) is reported as a source error would be by parseSseEvents, so that
+        // after a final chunk it completes here as it does in toStreamChunks: the answer is whole.
+        next: feedInto(parser, subscriber, silence?.heard, (error) => reader.end(error)),
         error(error: unknown) {
           drainLimit?.unsubscribe();
           reader.end(error);
@@ -180,7 +182,8 @@ export function parseStreamChunks(options: ByteStreamChunkOptions): OperatorFunc
       });
       return () => {
         silence?.stop();
-        // Unsubscribed, or failed: cut the body now (which aborts the request).
+        // Unsubscribed, failed, or completed without [DONE] (a final chunk, then a break or a line too long):
+        // cut the body now (which aborts the request).
         if (!reader.done()) return upstream.unsubscribe();
         // Completed at [DONE]: let the rest of the body arrive (and be ignored), so the response ends
         // normally and its connection can be reused; cut it only if it does not end soon.
