@@ -5,6 +5,7 @@
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { Observable } from 'rxjs';
 import { axiosErrorIn, ConnectionError, LLMProviderError, RequestInfo, withoutConfig } from './errors';
+import { fetchEnv } from './fetch-env';
 import type { GatewayCall } from './transport';
 
 /**
@@ -63,6 +64,8 @@ export function sendWithAxios(call: GatewayCall, http: AxiosLike, accept: string
       // Bodies are bounded by us (transport.ts). An instance default here would make axios wrap the Node body in
       // a generator-backed Readable whose destroy() no longer reaches the socket.
       maxContentLength: -1,
+      // For the fetch adapter: a 204 must reach us as a 204 in Chromium too (see ./fetch-env).
+      env: fetchEnv(),
       signal: controller.signal,
     } satisfies AxiosRequestConfig;
     (http.request(config) as Promise<AxiosResponse>).then(

@@ -77,6 +77,24 @@ describe('a status without a body (the fetch adapter gives null: 204, 304, and a
     expect(error.status).toBe(204);
     expect(error.message).toMatch(/^Unexpected status 204/);
   });
+
+  // Chromium's fetch hands a 204 an empty body stream, not null (e2e/browser-client.spec.ts sees it there); the
+  // adapter then re-wraps it in a `Response`, which refuses a body for that status.
+  const chromiumLikeFetch = async (input: URL | Request | string, init?: RequestInit) => {
+    const response = await fetch(input, init);
+    if (response.body === null) Object.defineProperty(response, 'body', { value: new ReadableStream() });
+    return response;
+  };
+
+  it.each(['chat$', 'chatStream$'] as const)('%s maps a 204 with an empty body stream (Chromium) too, and a retry policy does not re-send it', async (method) => {
+    ctx.gateway.route((_req, reply) => reply.text(204, ''));
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ adapter: 'fetch', env: { fetch: chromiumLikeFetch } }), retry: { count: 2, baseDelayMs: 1 } });
+    const error = await errorOf(client[method](hello));
+    expect(error).not.toBeInstanceOf(ConnectionError);
+    expect(error.status).toBe(204);
+    expect(error.message).toMatch(/^Unexpected status 204/);
+    expect(ctx.gateway.requests).toHaveLength(1);
+  });
 });
 
 describe('bodyText', () => {
