@@ -7,6 +7,7 @@ import { Observable } from 'rxjs';
 import { axiosErrorIn, ConnectionError, LLMProviderError, RequestInfo, withoutConfig } from './errors';
 import { fetchEnv } from './fetch-env';
 import type { GatewayCall } from './transport';
+import { userAgentHeaders } from './user-agent';
 
 /**
  * What the client needs of an axios instance: its `request` method. Typed by shape rather than as the
@@ -46,6 +47,7 @@ export function sendWithAxios(call: GatewayCall, http: AxiosLike, accept: string
         Authorization: `Bearer ${call.token}`,
         'Content-Type': 'application/json',
         Accept: accept,
+        ...userAgentHeaders,
       },
       responseType: 'stream',
       validateStatus: anyStatus,

@@ -4,6 +4,7 @@
  * way that build is made streams, refreshes and fails as the Node build does — over the fetch adapter, with no
  * Node stream reader, proxy lookup or chunk fast path in it.
  */
+import axios from 'axios';
 import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ const twins = readdirSync(lib)
 
 describe('the browser twins', () => {
   it('exist for the Node-only pieces', () => {
-    expect(twins.sort()).toEqual(['chunk-fast-path', 'client-request', 'default-http', 'node-stream-body', 'wire-schemas']);
+    expect(twins.sort()).toEqual(['chunk-fast-path', 'client-request', 'default-http', 'node-stream-body', 'user-agent', 'wire-schemas']);
   });
 
   it.each(twins)('%s: the browser twin exports the same names', (name) => {
@@ -71,6 +72,18 @@ describe('the client as the browser build bundles it', () => {
     const chunks = await firstValueFrom(client.chatStream$(hello).pipe(toArray()));
     expect(chunks.map((chunk) => chunk.content).join('')).toBe('one two three');
     expect(chunks.at(-1)?.isFinal).toBe(true);
+  });
+
+  it("sends no User-Agent of axios' own, whose name a CORS preflight would have to allow (Firefox sends it)", async () => {
+    // axios' fetch adapter (since 1.16) sets `User-Agent: axios/x` unless told not to. Chromium drops it, but
+    // Firefox sends it, so the preflight asks for `user-agent` and a gateway allowing Authorization and
+    // Content-Type refuses every cross-origin request. The browser's own User-Agent is what a page should send.
+    for (const http of [undefined, axios.create({ adapter: 'fetch' })]) {
+      const client = new api.LlmGatewayClient({ serverUrl: ctx.gateway.url, token$: new BehaviorSubject('t'), axios: http });
+      await firstValueFrom(client.chat$(hello));
+    }
+    expect(ctx.gateway.requests.map((req) => req.headers['user-agent'])).not.toContainEqual(expect.stringMatching(/axios/));
+    expect(ctx.gateway.requests).toHaveLength(2);
   });
 
   it('refreshes once on a 401 and re-sends', async () => {
