@@ -3,6 +3,7 @@
  * and what it must be, rather than quietly meaning something else at the first request.
  */
 import { LLMProviderError } from './errors';
+import { withoutCredentials } from './logger';
 import type { RetryPolicy } from './retry-request';
 
 /**
@@ -11,17 +12,18 @@ import type { RetryPolicy } from './retry-request';
  */
 export function checkServerUrl(serverUrl: string): string {
   let url: URL | undefined;
-  let cause: unknown;
   try {
     url = new URL(serverUrl);
-  } catch (error) {
-    cause = error;
+  } catch {
+    // No cause kept: the URL parser's error holds the whole text as its `input`, a password included.
+    url = undefined;
   }
   // Checked first, so that no message shows the password. axios would send them as Basic auth in place of the
   // Bearer token, and every error's request.url would show them.
   if (url?.username || url?.password) throw new LLMProviderError('serverUrl must not carry a user name or password: the token authenticates');
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${serverUrl}"`, { cause });
+    // A text that does not parse may still hold a password (a typo in the port): not shown either.
+    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${withoutCredentials(serverUrl)}"`);
   }
   // The paths are appended as text: after a `?` or `#` (even an empty one) they would be query or fragment.
   if (/[?#]/.test(serverUrl)) throw new LLMProviderError(`serverUrl must be a base URL, without ?query or #fragment, got "${serverUrl}"`);

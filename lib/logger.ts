@@ -18,10 +18,25 @@ const PARTIAL_SECRET_CHARS = 8;
  * error pages, a malformed line quoting the headers): our token must not travel on into a message or a log.
  * A text that ends in the first {@link PARTIAL_SECRET_CHARS} or more characters of `secret` has that end
  * replaced too: an error body that stalled or broke off (or was cut at a bound) mid-token holds all of it but
- * its last characters.
+ * its last characters. A JSON text may spell `secret` with escapes (`\u002B` for '+', as ASP.NET's encoder
+ * writes it; `\/` for '/', as PHP's does) where it is quoted raw (an error body that is not JSON or too long to
+ * parse, a malformed line): when such a spelling remains, the text is given back decoded, and redacted.
  */
 export function withoutSecret(text: string, secret: string): string {
   if (secret.length === 0) return text;
+  const shown = withoutPlainSecret(text, secret);
+  if (!shown.includes('\\')) return shown;
+  const decoded = shown.replace(JSON_ESCAPE, (escape: string, hex?: string) => (hex ? String.fromCharCode(parseInt(hex, 16)) : escape[1]));
+  const clean = withoutPlainSecret(decoded, secret);
+  // Unchanged (escapes and all) unless the escapes hid the secret.
+  return clean === decoded ? shown : clean;
+}
+
+/** A JSON string escape that may stand for a character of a token: `\uXXXX` or `\/`. */
+const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|\/)/g;
+
+/** {@link withoutSecret} on the text as it is. */
+function withoutPlainSecret(text: string, secret: string): string {
   const whole = text.includes(secret) ? text.split(secret).join('[redacted]') : text;
   // Only where the secret's first characters occur can its start begin: a native search finds those places,
   // rather than comparing at every position of the last secret-length of the text (that was quadratic in the
@@ -35,9 +50,19 @@ export function withoutSecret(text: string, secret: string): string {
   return whole;
 }
 
-/** `url` without its user name and password: what a message or a log may show of a URL given with them. */
+/**
+ * `url` without its user name and password: what a message or a log may show of a URL given with them. A URL
+ * without them is given back as it is; one that does not parse (a port out of range, a typo) loses whatever
+ * stands between its `//` and the last `@` before its path.
+ */
 export function withoutCredentials(url: string): string {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/^([^:/?#]*:\/*)[^/?#]*@/, '$1');
+  }
+  if (!parsed.username && !parsed.password) return url;
   parsed.username = '';
   parsed.password = '';
   return parsed.toString();

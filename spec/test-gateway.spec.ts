@@ -55,7 +55,7 @@ function tcpPost(path: string): Promise<string> {
     const url = new URL(gateway.url);
     const socket = connect(Number(url.port), url.hostname, () => {
       const payload = JSON.stringify(body);
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`);
     });
     socket.on('data', () => undefined);
     socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));

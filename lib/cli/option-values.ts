@@ -23,7 +23,8 @@ export function httpUrl(option: string, text: string): string {
   } catch {
     url = undefined;
   }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${option} must be an http(s) URL, got "${text}"`);
+  // Shown without a password, even when it does not parse (a typo in the port): stderr goes to terminals and CI logs.
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${option} must be an http(s) URL, got "${withoutCredentials(text)}"`);
   // `text`, not `url`: an empty `?` or `#` leaves `search` / `hash` empty but would still cut the path off.
   if (/[?#]/.test(text)) throw new UsageError(`${option} must be a base URL, without ?query or #fragment, got "${withoutCredentials(text)}"`);
   return text.replace(/\/+$/, '');

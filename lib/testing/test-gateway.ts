@@ -75,6 +75,24 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   return gateway;
 }
 
+/** The names a request to a gateway on 127.0.0.1 honestly carries in its Host header (any port: a dev server may proxy). */
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether `host` (a request's Host header) names this machine. A browser sends a page's own name: a page whose
+ * name an attacker re-points at 127.0.0.1 (DNS rebinding) is same-origin with the gateway for the browser, and
+ * could take a dev login and spend the upstream key. A request with no Host at all (HTTP/1.0) comes from no
+ * browser and passes.
+ */
+function isLoopbackHost(host: string | string[] | undefined): boolean {
+  if (host === undefined) return true;
+  try {
+    return LOOPBACK_NAMES.has(new URL(`http://${String(host)}`).hostname);
+  } catch {
+    return false;
+  }
+}
+
 const LLM_PREFIX = '/api/v1/llm/';
 const REFRESH_PATH = '/api/v1/auth/refresh';
 
@@ -181,6 +199,7 @@ class LoopbackGateway implements TestGateway {
   }
 
   private async dispatch(record: RecordedRequest, reply: ScriptedReply): Promise<void> {
+    if (!isLoopbackHost(record.headers.host)) return reply.json(403, { detail: 'not a loopback host name: this gateway answers 127.0.0.1, localhost or [::1] only' });
     const pathname = new URL(record.path, 'http://gateway.invalid').pathname;
     if (record.method === 'POST' && pathname === REFRESH_PATH) return this.refresh(record, reply);
     if (!pathname.startsWith(LLM_PREFIX)) return reply.json(404, { detail: 'not found' });
