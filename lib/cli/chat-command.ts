@@ -28,7 +28,7 @@ Sends one prompt to the gateway and prints the answer as it streams in.
   --no-stream         one /chat request instead of a stream
   --json              print the final LLMResponse as JSON on stdout, and nothing else there
   --timeout S         seconds: the whole request, or the longest silence of a stream (default 120);
-                      also bounds the dev login (default 30) and each token refresh
+                      also bounds the dev login and each token refresh (default 30)
   -h, --help          this text
 
 A prompt of "-" is read from stdin (at most 32 MiB).`;
