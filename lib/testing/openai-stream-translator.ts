@@ -5,6 +5,7 @@
  * `stream_options.include_usage`). Both go out in one final chunk at `[DONE]`.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
+import { objectScan, scanFragment, type ObjectScan } from './json-object-scan';
 import { fromOpenAiUsage, openAiErrorMessage, parseToolArguments, UpstreamError, type WireToolCall, type WireUsage } from './openai-wire';
 
 /** One chunk of this gateway's stream, as it goes on the wire. */
@@ -21,17 +22,28 @@ interface ToolCallDraft {
   id: string;
   name: string;
   arguments: string;
+  /** How far `arguments` is one JSON object, kept up to date fragment by fragment. */
+  scan: ObjectScan;
+  /** Whether `arguments`, once its object closed, parses: asked at most once (only whitespace may follow). */
+  whole?: boolean;
 }
 
 /** The tool calls being assembled, in the order they began, and the one each index is filling now. */
 interface ToolCallDrafts {
   all: ToolCallDraft[];
   byIndex: Map<number, ToolCallDraft>;
+  /** Characters held in all drafts: ids, names and arguments. */
+  held: number;
 }
 
 type Json = Record<string, unknown>;
 
 const DONE = '[DONE]';
+/**
+ * The most tool-call text held until `[DONE]` (the bound of a whole `/chat` answer): an upstream that never
+ * finishes a call would otherwise grow the gateway without end, while pings keep its client waiting.
+ */
+const MAX_TOOL_CALL_CHARS = 16 * 1024 * 1024;
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -42,7 +54,7 @@ function isObject(value: unknown): value is Json {
  * per non-empty content delta, then at `[DONE]` one final chunk with the assembled tool calls (in index order)
  * and the usage (null when the upstream sent none), and completes. Only choice 0 is read. Errors with
  * {@link UpstreamError} on an `error` payload, a payload that is not JSON, tool arguments that are not a JSON
- * object, or a source that completes before `[DONE]`.
+ * object, tool calls held beyond 16 MiB of text, or a source that completes before `[DONE]`.
  *
  * @example
  * cold('a-b-d|', { a: '{"choices":[{"index":0,"delta":{"content":"Hi"}}]}', b: usageChunk, d: '[DONE]' })
@@ -52,7 +64,7 @@ function isObject(value: unknown): value is Json {
 export function translateOpenAiStream(requestModel: string): OperatorFunction<string, WireStreamChunk> {
   return (source) =>
     new Observable<WireStreamChunk>((subscriber) => {
-      const drafts: ToolCallDrafts = { all: [], byIndex: new Map() };
+      const drafts: ToolCallDrafts = { all: [], byIndex: new Map(), held: 0 };
       let model = requestModel;
       let usage: WireUsage | null = null;
       let done = false;
@@ -82,6 +94,7 @@ export function translateOpenAiStream(requestModel: string): OperatorFunction<st
           const delta = choices.find((choice) => (choice.index ?? 0) === 0)?.delta;
           if (!isObject(delta)) return;
           if (Array.isArray(delta.tool_calls)) collect(drafts, delta.tool_calls);
+          if (drafts.held > MAX_TOOL_CALL_CHARS) return fail(`upstream tool calls exceed ${MAX_TOOL_CALL_CHARS} characters`);
           if (typeof delta.content === 'string' && delta.content !== '') {
             subscriber.next({ content: delta.content, model, tool_calls: [], usage: null, is_final: false });
           }
@@ -109,20 +122,33 @@ function collect(drafts: ToolCallDrafts, deltas: unknown[]): void {
     let draft = drafts.byIndex.get(index);
     // Another id starts another call only once the current one is whole: some servers (vLLM's gpt-oss
     // streaming, among others) put a new id on every fragment of one call.
-    if (!draft || (id && draft.id && id !== draft.id && isWholeObject(draft.arguments))) {
-      draft = { index, id: '', name: '', arguments: '' };
+    if (!draft || (id && draft.id && id !== draft.id && isWholeObject(draft))) {
+      draft = { index, id: '', name: '', arguments: '', scan: objectScan() };
       drafts.all.push(draft);
       drafts.byIndex.set(index, draft);
+      drafts.held++; // a call with nothing in it still costs something: endless empty calls are bounded too
     }
-    if (id && !draft.id) draft.id = id;
+    if (id && !draft.id) {
+      draft.id = id;
+      drafts.held += id.length;
+    }
     const fn = isObject(delta.function) ? delta.function : {};
-    if (typeof fn.name === 'string' && fn.name && !draft.name) draft.name = fn.name;
-    if (typeof fn.arguments === 'string') draft.arguments += fn.arguments;
+    if (typeof fn.name === 'string' && fn.name && !draft.name) {
+      draft.name = fn.name;
+      drafts.held += fn.name.length;
+    }
+    if (typeof fn.arguments === 'string') {
+      draft.arguments += fn.arguments;
+      drafts.held += fn.arguments.length;
+      scanFragment(draft.scan, fn.arguments);
+    }
   });
 }
 
-function isWholeObject(json: string): boolean {
-  return isObject(parseJson(json));
+function isWholeObject(draft: ToolCallDraft): boolean {
+  if (draft.scan.state !== 'closed') return false;
+  draft.whole ??= isObject(parseJson(draft.arguments));
+  return draft.whole;
 }
 
 /** The calls in index order; calls that shared an index keep their arrival order (the sort is stable). */
