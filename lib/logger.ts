@@ -26,7 +26,11 @@ export function withoutSecret(text: string, secret: string): string {
   if (secret.length === 0) return text;
   const shown = withoutPlainSecret(text, secret);
   if (!shown.includes('\\')) return shown;
-  const decoded = shown.replace(JSON_ESCAPE, (escape: string, hex?: string) => (hex ? String.fromCharCode(parseInt(hex, 16)) : escape[1]));
+  const decoded = shown
+    .replace(JSON_ESCAPE, (escape: string, hex?: string) => (hex ? String.fromCharCode(parseInt(hex, 16)) : escape[1]))
+    // An escape the text breaks off in (a body cut mid-token) stands for the token's next character: the token's
+    // start before it is looked for as at any other end.
+    .replace(CUT_ESCAPE, '');
   const clean = withoutPlainSecret(decoded, secret);
   // Unchanged (escapes and all) unless the escapes hid the secret.
   return clean === decoded ? shown : clean;
@@ -34,6 +38,9 @@ export function withoutSecret(text: string, secret: string): string {
 
 /** A JSON string escape that may stand for a character of a token: `\uXXXX` or `\/`. */
 const JSON_ESCAPE = /\\(?:u([0-9a-fA-F]{4})|\/)/g;
+
+/** A JSON string escape cut short at the end of a text: `\`, `\u`, `\u0` … `\u002`. */
+const CUT_ESCAPE = /\\(?:u[0-9a-fA-F]{0,3})?$/;
 
 /** {@link withoutSecret} on the text as it is. */
 function withoutPlainSecret(text: string, secret: string): string {
@@ -52,15 +59,15 @@ function withoutPlainSecret(text: string, secret: string): string {
 
 /**
  * `url` without its user name and password: what a message or a log may show of a URL given with them. A URL
- * without them is given back as it is; one that does not parse (a port out of range, a typo) loses whatever
- * stands between its `//` and the last `@` before its path.
+ * without them is given back as it is; one that does not parse (a port out of range, a password holding a `/`,
+ * `?` or `#` as it is) loses whatever stands between its `//` and its last `@`.
  */
 export function withoutCredentials(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return url.replace(/^([^:/?#]*:\/*)[^/?#]*@/, '$1');
+    return url.replace(/^([^:/?#]*:\/*).*@/, '$1');
   }
   if (!parsed.username && !parsed.password) return url;
   parsed.username = '';

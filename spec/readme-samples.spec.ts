@@ -109,7 +109,10 @@ it('runTools$: the tools run on the model\'s calls, their results go back to it,
   const functionDefinitions = [{ type: 'function', function: { name: 'get_weather' } }, { type: 'function', function: { name: 'to_fahrenheit' } }];
   await run(code, { ...imports, client, messages, functionDefinitions, fetch, console: { log } });
   await gateway.waitForRequests(2);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Until the answer is logged (the subscription was not awaited), however long a loaded machine takes: a fixed
+  // wait raced the second answer's trip back through the client.
+  while (log.mock.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setImmediate(resolve));
 
   expect(fetch).toHaveBeenCalledWith('/weather?city=Oslo', expect.objectContaining({ signal: expect.any(AbortSignal) }));
   expect(log.mock.calls).toEqual([['Oslo: cloudy, 68 °F']]);
