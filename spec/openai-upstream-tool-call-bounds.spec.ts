@@ -4,7 +4,7 @@
  * vLLM's gpt-oss streaming does on every fragment) scans each fragment once instead of re-parsing all so far.
  */
 import { from, lastValueFrom } from 'rxjs';
-import { GatewayError } from '../lib';
+import { GatewayError, StreamError } from '../lib';
 import { startTestGateway, type TestGateway } from '../lib/testing';
 import { forwardToOpenAi } from '../lib/testing/openai-upstream';
 import { translateOpenAiStream } from '../lib/testing/openai-stream-translator';
@@ -67,9 +67,12 @@ describe('forwarding a tool call that never ends', () => {
       reply.end(); // never a [DONE]
     });
     const result = await record(clientFor(gateway).client.chatStream$(hello));
-    // No chunk went out (tool calls make none, and a loopback upstream is too quick for a ping): a 502.
-    expect(result.error).toBeInstanceOf(GatewayError);
-    expect((result.error as GatewayError).detail).toBe('upstream tool calls exceed 16777216 characters');
+    // Tool calls make no chunk. Before the gateway's first ping (a second in) the failure is a 502; after it (a
+    // slow run: coverage instrumentation, a loaded machine) the answer has started, and it is an error event.
+    expect(result.values).toEqual([]);
+    const error = result.error as GatewayError | StreamError;
+    expect(error instanceof GatewayError || (error instanceof StreamError && error.type === 'error-payload')).toBe(true);
+    expect(error.detail).toMatch(/upstream tool calls exceed 16777216 characters/);
     const [request] = upstream.requests;
     await request.closed;
     expect(request.abortedByClient).toBe(true);
