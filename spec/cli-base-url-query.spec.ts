@@ -3,9 +3,8 @@
  * end up in front of `/api/v1/...` (`http://h/?x=1/api/v1/auth/refresh`), so the request goes to the wrong path
  * and fails with a baffling 404. They are usage errors, refused before anything is sent or listened on.
  */
-import { Readable } from 'node:stream';
 import { main } from '../lib/cli/main';
-import type { CliIo } from '../lib/cli/cli-io';
+import { memoryIo } from './support/memory-io';
 import { startTestGateway, type TestGateway } from '../lib/testing';
 
 let gateway: TestGateway | undefined;
@@ -16,17 +15,9 @@ afterEach(async () => {
 });
 
 async function run(argv: string[], { stopAtOnce = false } = {}) {
-  const out = { stdout: '', stderr: '' };
-  const interrupt = new AbortController();
+  const { out, cliIo, interrupt } = memoryIo();
   if (stopAtOnce) interrupt.abort(); // a gateway that did start stops again at once
-  const io: CliIo = {
-    stdin: Readable.from([]),
-    stdout: { isTTY: false, write: (text: string) => (out.stdout += text) },
-    stderr: { isTTY: false, write: (text: string) => (out.stderr += text) },
-    env: {},
-    interrupted: interrupt.signal,
-  };
-  const code = await main(argv, io);
+  const code = await main(argv, cliIo);
   return { code, ...out };
 }
 

@@ -4,8 +4,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { main } from '../lib/cli/main';
+import { memoryIo } from './support/memory-io';
 import type { CliIo } from '../lib/cli/cli-io';
 
 const servers: Server[] = [];
@@ -34,17 +34,9 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse, body:
 }
 
 function io(env: Record<string, string> = {}) {
-  const out = { stdout: '', stderr: '' };
-  const interrupt = new AbortController();
-  interrupts.push(interrupt);
-  const cliIo: CliIo = {
-    stdin: Readable.from([]),
-    stdout: { isTTY: false, write: (text: string) => (out.stdout += text) },
-    stderr: { isTTY: false, write: (text: string) => (out.stderr += text) },
-    env,
-    interrupted: interrupt.signal,
-  };
-  return { out, cliIo, interrupt };
+  const made = memoryIo(env);
+  interrupts.push(made.interrupt);
+  return made;
 }
 
 function run(argv: string[], cliIo: CliIo): Promise<number> {

@@ -4,9 +4,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { main } from '../lib/cli/main';
-import type { CliIo } from '../lib/cli/cli-io';
+import { memoryIo } from './support/memory-io';
 import { useGateway } from './support/harness';
 
 const ctx = useGateway();
@@ -17,18 +17,7 @@ afterEach(async () => {
   silent = undefined;
 });
 
-function io(env: Record<string, string> = {}, stdin: string[] = []) {
-  const out = { stdout: '', stderr: '' };
-  const interrupt = new AbortController();
-  const cliIo: CliIo = {
-    stdin: Readable.from(stdin),
-    stdout: { isTTY: false, write: (text: string) => (out.stdout += text) },
-    stderr: { isTTY: false, write: (text: string) => (out.stderr += text) },
-    env,
-    interrupted: interrupt.signal,
-  };
-  return { out, cliIo, interrupt };
-}
+const io = memoryIo;
 
 describe('chat, in process', () => {
   it('streams the answer to stdout and the summary to stderr, with a dev token from the gateway', async () => {

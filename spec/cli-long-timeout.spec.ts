@@ -5,9 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { main } from '../lib/cli/main';
-import type { CliIo } from '../lib/cli/cli-io';
+import { memoryIo } from './support/memory-io';
 
 let server: Server | undefined;
 const timers = new Set<NodeJS.Timeout>();
@@ -50,14 +49,7 @@ describe('chat --timeout longer than the longest timer', () => {
       if (auth !== 'Bearer second-token') return json(res, 401, { detail: 'token expired' });
       json(res, 200, { content: 'answered', model: 'm', usage: { prompt_tokens: 1, completion_tokens: 1 } });
     });
-    const out = { stdout: '', stderr: '' };
-    const io: CliIo = {
-      stdin: Readable.from([]),
-      stdout: { isTTY: false, write: (text: string) => (out.stdout += text) },
-      stderr: { isTTY: false, write: (text: string) => (out.stderr += text) },
-      env: {},
-      interrupted: new AbortController().signal,
-    };
+    const { out, cliIo: io } = memoryIo();
     const code = await main(['chat', 'hi', '--server', url, '--no-stream', '--timeout', '3000000'], io);
     expect(out.stderr).not.toContain('RequestTimeoutError');
     expect({ code, stdout: out.stdout }).toEqual({ code: 0, stdout: 'answered\n' });

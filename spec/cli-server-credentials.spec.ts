@@ -5,9 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { main } from '../lib/cli/main';
-import type { CliIo } from '../lib/cli/cli-io';
+import { memoryIo } from './support/memory-io';
 
 let server: Server | undefined;
 
@@ -27,14 +26,7 @@ describe('chat --server with credentials', () => {
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const out = { stdout: '', stderr: '' };
-    const io: CliIo = {
-      stdin: Readable.from([]),
-      stdout: { isTTY: false, write: (text: string) => (out.stdout += text) },
-      stderr: { isTTY: false, write: (text: string) => (out.stderr += text) },
-      env: {},
-      interrupted: new AbortController().signal,
-    };
+    const { out, cliIo: io } = memoryIo();
     const code = await main(['chat', 'hi', '--server', `http://me:hunter2-pw@127.0.0.1:${port}`], io);
     expect({ code, stdout: out.stdout, requests: received.length }).toEqual({ code: 2, stdout: '', requests: 0 });
     expect(out.stderr).toBe('llm-gateway-rx: --server must not carry a user name or password: the token authenticates (see --help)\n');

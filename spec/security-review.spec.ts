@@ -1,19 +1,18 @@
 /**
  * Paths the other security specs do not walk: a token spelled with JSON escapes where the client shows raw text
- * (an error body that is not JSON it could decode, a 200 of the wrong type, a malformed stream line), a password
- * in a URL that does not parse, and the dev gateway reached under a host name that is not its own (DNS
+ * (an error body that is not JSON it could decode, a 200 of the wrong type, a malformed stream line, a body
+ * that breaks off inside an escape), a password in a URL that does not parse, and the dev gateway reached under a host name that is not its own (DNS
  * rebinding: a web page whose name now resolves to 127.0.0.1 talking to it as same-origin).
  */
 import { request as httpRequest } from 'node:http';
-import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { BehaviorSubject } from 'rxjs';
 import { LlmGatewayClient, LLMProviderError } from '../lib';
-import type { CliIo } from '../lib/cli/cli-io';
 import { main } from '../lib/cli/main';
 import { forwardToOpenAi, startTestGateway, type TestGateway } from '../lib/testing';
 import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
 import { everyForm } from './support/leak-check';
+import { memoryIo } from './support/memory-io';
 
 const ctx = useGateway();
 
@@ -62,38 +61,57 @@ describe('a token spelled with JSON escapes in text the client shows as it came'
   });
 });
 
+// '+' escaped by ASP.NET's encoder as \u002B, '/' by PHP's as \/; what precedes each is 20 characters of token.
+const OPAQUE_CUT = 'AbCdEfGhIjKlMnOpQrSt+uVwXyZ0123456789/sEcReT==';
+const escapedCut = JSON.stringify(OPAQUE_CUT).slice(1, -1).replace(/\+/g, '\\u002B').replace(/\//g, '\\/');
+
+describe('a JSON error body that breaks off inside an escape of the token', () => {
+  it.each([
+    ['inside \\u002B', escapedCut.indexOf('\\u002B') + 4],
+    ['after the backslash of \\/', escapedCut.indexOf('\\/') + 1],
+  ])('%s: no part of the token in the error', async (_name, cut) => {
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(500, { 'content-type': 'application/json' });
+      await reply.write(`{"detail":"rejected Bearer ${escapedCut.slice(0, cut)}`);
+      reply.drop();
+    });
+    const { client } = clientFor(ctx.gateway, {}, OPAQUE_CUT);
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(LLMProviderError);
+    expect(error.message).toMatch(/^Unexpected status 500: \{"detail":"rejected Bearer /);
+    expect(everyForm(error)).not.toContain(OPAQUE_CUT.slice(0, 12));
+  });
+});
+
 describe('a password in a URL that does not parse', () => {
   const withPassword = 'http://user:pa55word@gateway.example.com:99999'; // port out of range: not a URL
+  // And the usual reason such a URL fails to parse: a password holding a character that ends the authority.
+  const rawInPassword = ['#', '/', '?'].map((c) => `http://user:pa55${c}word@gateway.example.com`);
 
-  it('serverUrl: neither the error nor its cause shows it', () => {
+  it.each([withPassword, ...rawInPassword])('serverUrl %s: neither the error nor its cause shows it', (serverUrl) => {
     let thrown: unknown;
     try {
-      new LlmGatewayClient({ serverUrl: withPassword, token$: new BehaviorSubject('t') });
+      new LlmGatewayClient({ serverUrl, token$: new BehaviorSubject('t') });
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(LLMProviderError);
     expect((thrown as Error).message).toMatch(/^serverUrl must be an http\(s\) URL/);
-    expect(inspect(thrown, { depth: null })).not.toContain('pa55word');
-    expect(everyForm(thrown)).not.toContain('pa55word');
+    expect(inspect(thrown, { depth: null })).not.toContain('pa55');
+    expect(everyForm(thrown)).not.toContain('pa55');
   });
 
   it.each([
     [['gateway', '--upstream', `${withPassword}/v1`]],
     [['gateway', '--upstream', 'ftp://user:pa55word@127.0.0.1/v1']],
     [['chat', 'hi', '--server', withPassword]],
+    [['chat', 'hi', '--server', rawInPassword[0]]],
+    [['gateway', '--upstream', 'http://user:pa55/word@llm.example.com/v1']],
   ])('the CLI\'s usage error for %j does not show it', async (argv) => {
-    let stderr = '';
-    const io: CliIo = {
-      stdin: Readable.from([]),
-      stdout: { write: () => true },
-      stderr: { write: (text: string) => (stderr += text) },
-      env: {},
-      interrupted: new AbortController().signal,
-    };
-    expect(await main(argv, io)).toBe(2);
-    expect(stderr).toMatch(/must be an http\(s\) URL/);
-    expect(stderr).not.toContain('pa55word');
+    const { out, cliIo } = memoryIo();
+    expect(await main(argv, cliIo)).toBe(2);
+    expect(out.stderr).toMatch(/must be an http\(s\) URL/);
+    expect(out.stderr).not.toContain('pa55');
   });
 });
 
