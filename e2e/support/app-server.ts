@@ -48,7 +48,8 @@ export async function startAppServer(root: string, gatewayUrl: string): Promise<
   };
 }
 
-function proxy(req: IncomingMessage, res: ServerResponse, gatewayUrl: string): void {
+/** Passes `req` on to the gateway at `gatewayUrl` and its answer back; a client that goes away is passed on too. */
+export function proxy(req: IncomingMessage, res: ServerResponse, gatewayUrl: string): void {
   // agent: false — one upstream connection per request, so closing it is exactly what the gateway observes.
   const upstream = httpRequest(new URL(req.url ?? '/', gatewayUrl), { method: req.method, headers: req.headers, agent: false });
   upstream.on('response', (answer) => {

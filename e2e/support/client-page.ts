@@ -5,10 +5,11 @@
  * in the page itself (`page.evaluate`), where the angular-chat spec can only click the example's buttons.
  */
 import { build } from 'esbuild';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { browserVariants } from '../../bench/browser-variants';
+import { proxy } from './app-server';
 
 /** The bundle's exports, as the page holds them on `window.llm`: the main entry, and rxjs as `rx`. */
 const ENTRY = "export * from './lib/index'; export * as rx from 'rxjs';";
@@ -44,17 +45,7 @@ export async function startClientPage(gatewayUrl: string): Promise<ClientPageSer
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
     if (path.startsWith('/api/')) {
-      // agent: false — one upstream connection per request, so closing it is exactly what the gateway observes.
-      const upstream = httpRequest(new URL(path, gatewayUrl), { method: req.method, headers: req.headers, agent: false });
-      upstream.on('response', (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on('error', () => res.destroy());
-      res.on('close', () => {
-        if (!res.writableFinished) upstream.destroy();
-      });
-      req.pipe(upstream);
+      proxy(req, res, gatewayUrl);
     } else if (path === '/client.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(code);
     } else {
