@@ -11,23 +11,46 @@ import type { RetryPolicy } from './retry-request';
  * else throws.
  */
 export function checkServerUrl(serverUrl: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(serverUrl);
-  } catch {
-    // No cause kept: the URL parser's error holds the whole text as its `input`, a password included.
-    url = undefined;
-  }
-  // Checked first, so that no message shows the password. axios would send them as Basic auth in place of the
-  // Bearer token, and every error's request.url would show them.
-  if (url?.username || url?.password) throw new LLMProviderError('serverUrl must not carry a user name or password: the token authenticates');
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
-    // A text that does not parse may still hold a password (a typo in the port): not shown either.
-    throw new LLMProviderError(`serverUrl must be an http(s) URL, got "${withoutCredentials(serverUrl)}"`);
-  }
-  // The paths are appended as text: after a `?` or `#` (even an empty one) they would be query or fragment.
-  if (/[?#]/.test(serverUrl)) throw new LLMProviderError(`serverUrl must be a base URL, without ?query or #fragment, got "${serverUrl}"`);
+  // Credentials first: axios would send them as Basic auth in place of the Bearer token, and every error's
+  // request.url would show them.
+  const fault = hasCredentials(serverUrl) ? CREDENTIALS_FAULT : baseUrlFault(serverUrl);
+  if (fault) throw new LLMProviderError(`serverUrl must ${fault}`);
   return serverUrl.replace(/\/+$/, '');
+}
+
+/** Why a URL with a user name or password is refused where a token authenticates, as the end of "… must …". */
+export const CREDENTIALS_FAULT = 'not carry a user name or password: the token authenticates';
+
+/** Whether `text` parses as a URL that carries a user name or password. */
+export function hasCredentials(text: string): boolean {
+  const url = parsedUrl(text);
+  return Boolean(url?.username || url?.password);
+}
+
+/**
+ * What keeps `text` from being a base URL that paths are appended to, as the end of "<name> must …", or
+ * `undefined`: it is no http(s) URL, or it has a `?query` or `#fragment`, which the paths would land in. The
+ * text is quoted without credentials, even when it does not parse (a typo in the port). (Shared with the CLI's
+ * --server and --upstream.)
+ */
+export function baseUrlFault(text: string): string | undefined {
+  const url = parsedUrl(text);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') return `be an http(s) URL, got "${withoutCredentials(text)}"`;
+  // `text`, not `url`: an empty `?` or `#` leaves `search` / `hash` empty but would still cut the path off.
+  if (/[?#]/.test(text)) return `be a base URL, without ?query or #fragment, got "${withoutCredentials(text)}"`;
+  return undefined;
+}
+
+/**
+ * `text` as a URL, or `undefined` when it does not parse. The parser's error is dropped: it holds the whole
+ * text as its `input`, a password included.
+ */
+function parsedUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
  * The value checks shared by the commands' options: each returns the parsed value or throws a
  * {@link UsageError} naming the option and what it got.
  */
-import { withoutCredentials } from '../logger';
+import { baseUrlFault, CREDENTIALS_FAULT, hasCredentials } from '../client-options';
 import { UsageError } from './exit-codes';
 
 /** A positive, finite number of seconds (decimals allowed). */
@@ -14,19 +14,12 @@ export function seconds(option: string, text: string): number {
 
 /**
  * An absolute http: or https: base URL, returned without trailing slashes. Paths are appended to it as text,
- * so a `?query` or `#fragment` (which would land in front of them) is refused.
+ * so a `?query` or `#fragment` (which would land in front of them) is refused. The URL is quoted without a
+ * password, even when it does not parse: stderr goes to terminals and CI logs.
  */
 export function httpUrl(option: string, text: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  // Shown without a password, even when it does not parse (a typo in the port): stderr goes to terminals and CI logs.
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`${option} must be an http(s) URL, got "${withoutCredentials(text)}"`);
-  // `text`, not `url`: an empty `?` or `#` leaves `search` / `hash` empty but would still cut the path off.
-  if (/[?#]/.test(text)) throw new UsageError(`${option} must be a base URL, without ?query or #fragment, got "${withoutCredentials(text)}"`);
+  const fault = baseUrlFault(text);
+  if (fault) throw new UsageError(`${option} must ${fault}`);
   return text.replace(/\/+$/, '');
 }
 
@@ -36,8 +29,7 @@ export function httpUrl(option: string, text: string): string {
  */
 export function gatewayUrl(option: string, text: string): string {
   const url = httpUrl(option, text);
-  const { username, password } = new URL(url);
-  if (username || password) throw new UsageError(`${option} must not carry a user name or password: the token authenticates`);
+  if (hasCredentials(url)) throw new UsageError(`${option} must ${CREDENTIALS_FAULT}`);
   return url;
 }
 
