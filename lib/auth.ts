@@ -45,11 +45,41 @@ export function currentToken(token$: BehaviorSubject<string>): string {
 }
 
 /**
- * Wraps `refreshToken` so that any number of concurrent waiters share ONE call while it is in flight; the
- * next waiter after it settles starts a fresh one. The new token is pushed into `token$` before anyone
- * hears of it. A refresh that throws, errors, gives no token or takes longer than `timeoutMs` errors with
- * {@link AuthenticationError} (the original failure as `cause`) for every waiter; the logger hears of it only
- * when no waiter is left.
+ * The refresh call in flight for each `token$`, across clients: clients built over one `token$` (a client per
+ * feature over an app's one auth service) join one call rather than spend the refresh token once each, which a
+ * server rotating refresh tokens (each good once, a reuse revoking the session) would answer by logging out.
+ */
+const callsInFlight = new WeakMap<BehaviorSubject<string>, Observable<string>>();
+
+/**
+ * Joins the call of `refreshToken` in flight for `token$`, or starts one: its first value, checked to be a
+ * token and pushed into `token$` once, whichever clients wait on it.
+ */
+function refreshCall(token$: BehaviorSubject<string>, refreshToken: RefreshToken): Observable<string> {
+  const running = callsInFlight.get(token$);
+  if (running) return running;
+  const call: Observable<string> = defer(() => from(refreshToken())).pipe(
+    first(null, ''), // completing without a token is as wrong as giving '' (and says so below, not "no elements")
+    tap((token) => {
+      if (typeof token !== 'string' || token === '') throw new TypeError('refreshToken gave no token');
+      token$.next(token);
+    }),
+    finalize(() => {
+      if (callsInFlight.get(token$) === call) callsInFlight.delete(token$);
+    }),
+    // Unlike each client's own share below, a call no client waits on any more (each timed out) is dropped.
+    share({ connector: () => new ReplaySubject<string>(1), resetOnError: true, resetOnComplete: true }),
+  );
+  callsInFlight.set(token$, call);
+  return call;
+}
+
+/**
+ * Wraps `refreshToken` so that any number of concurrent waiters share ONE call while it is in flight, with
+ * those of every other client over the same `token$`; the next waiter after it settles starts a fresh one. The
+ * new token is pushed into `token$` before anyone hears of it. A refresh that throws, errors, gives no token
+ * or takes longer than `timeoutMs` errors with {@link AuthenticationError} (the original failure as `cause`)
+ * for every waiter; the logger hears of it only when no waiter is left.
  */
 export function createTokenRefresher(
   token$: BehaviorSubject<string>,
@@ -71,13 +101,9 @@ export function createTokenRefresher(
     stale = token$.value;
     logger.debug?.('LLM gateway returned 401; refreshing the token');
     onRefresh?.({ type: 'refreshing', attempt: 1, delayMs: 0, reason: '401' });
-    return from(refreshToken());
+    return refreshCall(token$, refreshToken);
   }).pipe(
-    first(null, ''), // completing without a token is as wrong as giving '' (and says so below, not "no elements")
     timeout({ first: timeoutMs, with: () => throwError(() => new RequestTimeoutError(timeoutMs, 'refresh')) }),
-    tap((token) => {
-      if (typeof token !== 'string' || token === '') throw new TypeError('refreshToken gave no token');
-    }),
     catchError((failure: unknown) => {
       const cause = withoutToken(failure, stale);
       const reason = messageOf(cause);
@@ -86,11 +112,10 @@ export function createTokenRefresher(
     }),
     // Settle before any waiter hears: a 401 handled after this point must see the new state.
     tap({
-      next: (token) => {
+      next: () => {
         settled++;
         inFlight = false;
         lastFailure = undefined;
-        token$.next(token);
       },
       error: (error: AuthenticationError) => {
         settled++;
