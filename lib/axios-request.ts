@@ -10,12 +10,14 @@ import type { GatewayCall } from './transport';
 import { userAgentHeaders } from './user-agent';
 
 /**
- * What the client needs of an axios instance: its `request` method. Typed by shape rather than as the
+ * What the client needs of an axios instance: its `request` method (and a look at its defaults). Typed by shape rather than as the
  * `AxiosInstance` of the axios this package installs, so an app's own instance fits whichever axios 1.x made it
  * (an app on another version than this package's keeps its own copy, and its `AxiosInstance` is another type).
  */
 export interface AxiosLike {
   request(config: object): Promise<unknown>;
+  /** An instance's defaults: of these only a fetch `env.Response` of its own is looked at (see ./fetch-env). */
+  defaults?: { env?: { Response?: unknown } };
 }
 
 /** A response, and how to abort its request after the fact (the Observable's own teardown no longer does). */
@@ -66,8 +68,9 @@ export function sendWithAxios(call: GatewayCall, http: AxiosLike, accept: string
       // Bodies are bounded by us (transport.ts). An instance default here would make axios wrap the Node body in
       // a generator-backed Readable whose destroy() no longer reaches the socket.
       maxContentLength: -1,
-      // For the fetch adapter: a 204 must reach us as a 204 in Chromium too (see ./fetch-env).
-      env: fetchEnv(),
+      // For the fetch adapter: a 204 must reach us as a 204 in Chromium too (see ./fetch-env); an instance's own
+      // `Response` (a polyfill, an app's wrapper) is left to it.
+      env: http.defaults?.env?.Response ? undefined : fetchEnv(),
       signal: controller.signal,
     } satisfies AxiosRequestConfig;
     (http.request(config) as Promise<AxiosResponse>).then(

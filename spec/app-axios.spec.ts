@@ -4,7 +4,7 @@
  * how long it waits, a response interceptor that unwraps the response fails cleanly and closes the connection,
  * and an adapter that hands the body over whole (a mock, a native-HTTP adapter) still answers.
  */
-import axios, { type AxiosAdapter } from 'axios';
+import axios, { type AxiosAdapter, type AxiosRequestConfig } from 'axios';
 import { Agent } from 'node:http';
 import { createServer as createTcpServer, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -99,6 +99,24 @@ describe("an instance with a baseURL and absolute URLs refused (axios' `allowAbs
     } finally {
       await appApi.close();
     }
+  });
+});
+
+describe("an instance's own fetch `env.Response` (a polyfill, an app's wrapper)", () => {
+  it('is the one the fetch adapter builds responses with: the client sets its own only where the instance has none', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, answer));
+    let built = 0;
+    class AppResponse extends Response {
+      constructor(...args: ConstructorParameters<typeof Response>) {
+        super(...args);
+        built++;
+      }
+    }
+    const env = { Response: AppResponse as NonNullable<AxiosRequestConfig['env']>['Response'] };
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ adapter: 'fetch', env }) });
+    const result = await record(client.chat$(hello));
+    expect(result.error).toBeUndefined();
+    expect(built).toBeGreaterThan(0);
   });
 });
 
