@@ -8,9 +8,9 @@ import axios, { type AxiosAdapter, type AxiosRequestConfig } from 'axios';
 import { Agent } from 'node:http';
 import { createServer as createTcpServer, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { LLMProviderError } from '../lib';
+import { ConnectionError, LLMProviderError } from '../lib';
 import { startTestGateway } from '../lib/testing';
-import { clientFor, delay, hello, record, useGateway } from './support/harness';
+import { clientFor, delay, errorOf, hello, record, useGateway } from './support/harness';
 
 const ctx = useGateway();
 const answer = { content: 'hello', model: 'm', usage: { prompt_tokens: 1, completion_tokens: 1 }, tool_calls: [], latency_ms: 1 };
@@ -51,6 +51,27 @@ describe('a response interceptor that unwraps the response (`(response) => respo
     expect((result.error as Error).message).toMatch(/did not hand back a response/);
     await ctx.gateway.requests[0].closed;
     expect(ctx.gateway.requests[0].abortedByClient).toBe(true);
+  });
+});
+
+describe("a request interceptor that fails with the app's own error (no axios error in it)", () => {
+  it('is an LLMProviderError with that error as cause, not a ConnectionError: never re-sent, nothing sent', async () => {
+    const refused = new Error('no session');
+    let calls = 0;
+    const instance = axios.create();
+    instance.interceptors.request.use(() => {
+      calls++;
+      throw refused;
+    });
+    const { client } = clientFor(ctx.gateway, { axios: instance, retry: { count: 3, baseDelayMs: 1 } });
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(LLMProviderError);
+    expect(error).not.toBeInstanceOf(ConnectionError);
+    expect(error.message).toBe('Request failed: Error: no session');
+    expect(error.cause).toBe(refused);
+    expect(error.request).toEqual({ method: 'POST', url: `${ctx.gateway.url}/api/v1/llm/chat` });
+    expect(calls).toBe(1);
+    expect(ctx.gateway.requests).toHaveLength(0);
   });
 });
 

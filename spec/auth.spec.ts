@@ -1,6 +1,6 @@
 /** The 401 path against a real gateway: one refresh, shared by every request that waits on it. */
 import { defer, firstValueFrom, forkJoin, of, throwError, timer, map } from 'rxjs';
-import { AuthenticationError, LLMProviderError, RequestTimeoutError } from '../lib';
+import { AuthenticationError, ClientStatus, LLMProviderError, RequestTimeoutError } from '../lib';
 import type { GatewayHandler } from '../lib/testing';
 import { clientFor, errorOf, hello, record, useGateway } from './support/harness';
 
@@ -162,6 +162,17 @@ describe('401 handling', () => {
       expect((r.error as Error).cause).toBeInstanceOf(RequestTimeoutError);
       expect(((r.error as Error).cause as RequestTimeoutError).phase).toBe('refresh');
     }
+  });
+
+  it('reports one refresh on status$ as it starts: attempt 1, no delay, reason 401', async () => {
+    ctx.gateway.route(acceptOnly(() => 'fresh'));
+    const { client } = clientFor(ctx.gateway, { refreshToken: async () => 'fresh' }, 'stale');
+    const seen: ClientStatus[] = [];
+    const watching = client.status$.subscribe((s) => seen.push(s));
+    const result = await record(client.chat$(hello));
+    watching.unsubscribe();
+    expect(result.values.map((r) => r.content)).toEqual(['for fresh']);
+    expect(seen).toEqual([{ type: 'refreshing', attempt: 1, delayMs: 0, reason: '401' }]);
   });
 
   it('emits refresh notes through the logger, never the token', async () => {

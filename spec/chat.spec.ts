@@ -141,6 +141,15 @@ describe('chat$', () => {
     expect(await errorOf(client.chat$(hello))).toBeInstanceOf(RequestTimeoutError);
   });
 
+  it('lengthens its wait for a request `timeout` to that many seconds plus one, and says so in the timeout', async () => {
+    ctx.gateway.route(() => undefined);
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 100 });
+    const error = await errorOf(client.chat$({ ...hello, timeout: 0.05 }));
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error.phase).toBe('request');
+    expect(error.timeoutMs).toBe(1050);
+  });
+
   it.each([
     ['detail', JSON.stringify({ detail: 'upstream timed out', error: 'ignored' }), 'upstream timed out'],
     ['error', JSON.stringify({ error: 'rate limited upstream' }), 'rate limited upstream'],
@@ -222,6 +231,23 @@ describe('chat$', () => {
     expect(answer.error).toBeUndefined();
     expect(answer.values[0].content).toBe('ok');
     const stream = await record(client.chatStream$(hello));
+    expect(stream.error).toBeUndefined();
+    expect(stream.values.map((c) => c.content)).toEqual(['streamed']);
+  });
+
+  it('a request `timeout` beyond what a timer keeps lengthens the wait to "practically never", not to "after 1 ms"', async () => {
+    ctx.gateway.route(async (req, reply) => {
+      await delay(50);
+      if (req.path.endsWith('/stream')) await reply.sse([{ content: 'streamed' }]);
+      else reply.json(200, { content: 'ok' });
+    });
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 100 });
+    // 3 000 000 s: the client would wait 3e9 ms, past 2^31 - 1, which a timer would cut to 1 ms.
+    const request = { ...hello, timeout: 3_000_000 };
+    const answer = await record(client.chat$(request));
+    expect(answer.error).toBeUndefined();
+    expect(answer.values[0].content).toBe('ok');
+    const stream = await record(client.chatStream$(request));
     expect(stream.error).toBeUndefined();
     expect(stream.values.map((c) => c.content)).toEqual(['streamed']);
   });

@@ -102,6 +102,17 @@ describe('fault matrix: the stream', () => {
     expect(contents(result.values)).toEqual(['hi']);
   });
 
+  it('a Content-Type sent twice, joined with ", " (as the fetch adapter hands it over): the first is taken, and it streams', async () => {
+    ctx.gateway.route(async (_req, reply) => {
+      reply.head(200, { 'content-type': 'text/event-stream, text/event-stream; charset=utf-8' });
+      await reply.sse([chunk('hi')]);
+    });
+    const { client } = clientFor(ctx.gateway);
+    const result = await record(client.chatStream$(hello));
+    expect(result.error).toBeUndefined();
+    expect(contents(result.values)).toEqual(['hi']);
+  });
+
   it('a media type that only contains text/event-stream is not one: StreamError not-event-stream', async () => {
     ctx.gateway.route((_req, reply) => reply.text(200, 'data: {"content": "x"}\n\n', { 'content-type': 'application/x-text/event-stream-archive' }));
     const { client } = clientFor(ctx.gateway);
@@ -152,6 +163,15 @@ describe('fault matrix: the stream', () => {
     expect(error.type).toBe('not-event-stream');
     expect(error.message).toContain('application/json');
     expect(error.message).toContain('streaming disabled for this tenant');
+  });
+
+  it('a 200 that is not an event stream: the first 500 characters of its body quoted in the StreamError', async () => {
+    ctx.gateway.route((_req, reply) => reply.text(200, 'z'.repeat(700), { 'content-type': 'text/plain' }));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chatStream$(hello));
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error.type).toBe('not-event-stream');
+    expect(error.detail).toBe(`Expected text/event-stream, got text/plain: ${'z'.repeat(500)}`);
   });
 
   it('502 with an HTML page: GatewayError whose detail is the page text', async () => {
@@ -208,6 +228,21 @@ describe('fault matrix: /chat', () => {
     const { client } = clientFor(ctx.gateway);
     const error = await errorOf(client.chat$(hello));
     expect(error.message.length).toBeLessThan(3000);
+  });
+
+  it('a huge error page: 64 KiB of it read, the first 2 kB of that shown', async () => {
+    ctx.gateway.route((_req, reply) => reply.text(500, 'x'.repeat(500_000)));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$(hello));
+    expect(error.message).toBe(`Unexpected status 500: ${'x'.repeat(2048)}… (${64 * 1024 - 2048} more chars)`);
+  });
+
+  it('a 200 that is not JSON: the first 200 characters of it quoted', async () => {
+    ctx.gateway.route((_req, reply) => reply.text(200, 'y'.repeat(300), { 'content-type': 'text/plain' }));
+    const { client } = clientFor(ctx.gateway);
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(ResponseValidationError);
+    expect(error.message).toBe(`Invalid response from gateway at "(body)": not JSON: ${'y'.repeat(200)}`);
   });
 
   it('a refresh that succeeds but the retry gets 401 again: exactly two requests, AuthenticationError', async () => {

@@ -5,7 +5,7 @@
  */
 import axios from 'axios';
 import { BehaviorSubject, tap } from 'rxjs';
-import { GatewayError, StreamChunk } from '../lib';
+import { ConnectionError, GatewayError, StreamChunk } from '../lib';
 import { clientFor, delay, errorOf, hello, record, streamStalledAfterOneChunk, unsubscribeAndAwaitClose, useGateway } from './support/harness';
 
 const ctx = useGateway();
@@ -82,6 +82,16 @@ describe('chat$ over the fetch adapter', () => {
     const { client } = clientFor(ctx.gateway, { axios: fetchAxios() });
     const result = await record(client.chat$(hello));
     expect(result.values.map((r) => r.content)).toEqual(['hi']);
+  });
+
+  it("names axios' own code (ERR_NETWORK) when the failure's kept cause has none", async () => {
+    // Port 1 is on fetch's list of bad ports: undici refuses it before connecting, with a cause that has no code
+    // (a refused connection's would say ECONNREFUSED), so only axios' error names the failure.
+    const { client } = clientFor(ctx.gateway, { serverUrl: 'http://127.0.0.1:1', axios: fetchAxios() });
+    const error = await errorOf(client.chat$(hello));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toMatch(/^Network error \(ERR_NETWORK\): /);
+    expect((error.cause as { code?: unknown }).code).toBeUndefined();
   });
 
   it('does not follow a redirect', async () => {

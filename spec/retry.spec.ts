@@ -69,6 +69,17 @@ describe('retryRequest (marbles)', () => {
       expectObservable(retried(source, { count: 1, baseDelayMs: 10 }, { random: () => 1 })).toBe('10ms #', undefined, status(504));
     });
   });
+
+  it('re-sends after a 504 and after a connection error that has no code, naming each', () => {
+    const seen: ClientStatus[] = [];
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = attemptsOf(cold, [['#', status(504)], ['#', new ConnectionError('socket hang up')], ['a|']]);
+      // random() = 1: the whole exponential step: 10 ms, then 20 ms.
+      const result = retried(source, { count: 2, baseDelayMs: 10 }, { onRetry: (s) => seen.push(s), random: () => 1 });
+      expectObservable(result).toBe('30ms a|');
+    });
+    expect(seen.map((s) => s.reason)).toEqual(['status 504', 'connection error']);
+  });
 });
 
 describe('retryRequest: the 401 re-send (marbles)', () => {
@@ -144,6 +155,14 @@ describe('backoff and Retry-After', () => {
     // A cap beyond what a timer keeps would make the wait 1 ms.
     expect(backoffDelayMs(40, undefined, { count: 1, maxDelayMs: Number.MAX_SAFE_INTEGER }, () => 1)).toBe(2 ** 31 - 1);
     expect(backoffDelayMs(1, 2 ** 40, { count: 1, maxDelayMs: 2 ** 41 }, () => 1)).toBe(2 ** 31 - 1);
+  });
+
+  it('defaults to a first step of 500 ms and a cap of 30 s, Retry-After included', () => {
+    const policy = { count: 1 };
+    expect(backoffDelayMs(1, undefined, policy, () => 1)).toBe(500);
+    expect(backoffDelayMs(1, undefined, policy, () => 0)).toBe(250);
+    expect(backoffDelayMs(20, undefined, policy, () => 1)).toBe(30_000);
+    expect(backoffDelayMs(1, 45_000, policy, () => 1)).toBe(30_000);
   });
 
   it('reads delay-seconds and HTTP dates', () => {

@@ -240,6 +240,32 @@ describe('runTools$', () => {
     expect(assistant.tool_calls[0].function.arguments).toBe('{"city":"Paris"}');
   });
 
+  it('a tool that changes an array in its arguments does not rewrite what the model asked for either', async () => {
+    const call = { id: 'c1', name: 'get_weather', arguments: { cities: ['Paris'] } };
+    ctx.gateway.route(scriptedTurns([{ toolCalls: [call] }, { content: 'done' }]));
+    const { client } = clientFor(ctx.gateway);
+    const editing: Tools = {
+      get_weather: (args) => {
+        (args.cities as string[]).push('Rome');
+        return 'sunny';
+      },
+    };
+    const result = await record(runTools$(client, question, editing));
+    expect(result.values[0]).toMatchObject({ type: 'turn', response: { toolCalls: [{ arguments: { cities: ['Paris'] } }] } });
+    const assistant = sentMessages(1)[1] as unknown as { tool_calls: Array<{ function: { arguments: string } }> };
+    expect(assistant.tool_calls[0].function.arguments).toBe('{"cities":["Paris"]}');
+  });
+
+  it('tells the model that no tools are available when it asks for one of none', async () => {
+    ctx.gateway.route(scriptedTurns([{ toolCalls: [{ id: 'u', name: 'launch_rockets', arguments: {} }] }, { content: 'I have no tools.' }]));
+    const { client } = clientFor(ctx.gateway);
+    const result = await record(runTools$(client, question, {}));
+    expect(result.completed).toBe(true);
+    expect(sentMessages(1).slice(2)).toEqual([
+      { role: 'tool', tool_call_id: 'u', content: 'UnknownToolError: Unknown tool "launch_rockets"; available tools: (none)' },
+    ]);
+  });
+
   it('a tool that throws what cannot become text (no prototype) still gives a tool result, not a failed run', async () => {
     ctx.gateway.route(scriptedTurns([{ toolCalls: [weatherCall] }, { content: 'done' }]));
     const { client } = clientFor(ctx.gateway);

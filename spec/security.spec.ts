@@ -5,6 +5,7 @@ import { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { BehaviorSubject, firstValueFrom, Observable } from 'rxjs';
 import { AuthenticationError, LLMProviderError, StreamError } from '../lib';
+import { errorFromStatus } from '../lib/errors';
 import { everyForm, keysReachable, SECRET } from './support/leak-check';
 import { clientFor, errorOf, hello, record, streamStalledAfterOneChunk, useGateway } from './support/harness';
 
@@ -47,6 +48,18 @@ describe('a refresh failure that holds the token it was replacing', () => {
     expect(error.message).toBe('Token refresh failed: refresh said: invalid token [redacted]');
     expect(everyForm(error)).not.toContain('sEcReT-sig');
     expect(error.cause).toMatchObject({ name: 'TypeError', code: 'E_REFRESH', message: 'refresh said: invalid token [redacted]' });
+  });
+
+  it('a thrown string quoting it: the cause is a plain Error with the token cut out', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(401, {}));
+    const refreshToken = () => Promise.reject(`refresh refused token ${SECRET}`);
+    const { client } = clientFor(ctx.gateway, { refreshToken }, SECRET);
+    const error = await errorOf(client.chat$(hello));
+    expect(error.message).toBe('Token refresh failed: refresh refused token [redacted]');
+    expect(everyForm(error)).not.toContain('sEcReT-sig');
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(error.cause).toMatchObject({ name: 'Error', message: 'refresh refused token [redacted]' });
+    expect(Object.keys(error.cause as object)).toEqual([]);
   });
 
   it('an axios error of the refresh call (the old token in its config): replaced as the transport replaces one', async () => {
@@ -106,6 +119,24 @@ describe('redirects', () => {
     expect(seen.filter((h) => h !== undefined)).toEqual([]);
     // Says what happened and what to do, rather than "Unexpected status".
     expect(error.message).toBe(`Redirect not followed (${status} to ${target}): the client never follows one, which could carry the token to another origin; point serverUrl where the gateway answers`);
+  });
+
+  it('names the status 0 of a redirect a browser did not follow (opaque: no Location) as one not followed', () => {
+    // Node's adapters always see the 3xx itself; a browser's fetch with `redirect: 'manual'` reports status 0.
+    const request = { method: 'POST', url: 'https://gateway.example.com/api/v1/llm/chat' };
+    const error = errorFromStatus(0, '', 'm', request, {}, SECRET);
+    expect(error).toBeInstanceOf(LLMProviderError);
+    expect(error.status).toBe(0);
+    expect(error.request).toEqual(request);
+    expect(error.message).toBe('Redirect not followed: the client never follows one, which could carry the token to another origin; point serverUrl where the gateway answers');
+  });
+
+  it('counts every 3xx with a Location as a redirect, 300 and 399 included, and no status outside them', () => {
+    const request = { method: 'POST', url: 'https://gateway.example.com/api/v1/llm/chat' };
+    const headers = { location: 'https://elsewhere.example.com/' };
+    for (const status of [300, 399]) expect(errorFromStatus(status, '', 'm', request, headers).message).toMatch(new RegExp(`^Redirect not followed \\(${status} to `));
+    expect(errorFromStatus(299, 'odd', 'm', request, headers).message).toBe('Unexpected status 299: odd');
+    expect(errorFromStatus(400, 'bad', 'm', request, headers).message).toBe('Unexpected status 400: bad');
   });
 
   it('names no redirect for a 3xx without a Location (a 304)', async () => {
