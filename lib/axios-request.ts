@@ -62,6 +62,11 @@ export function sendWithAxios(call: GatewayCall, http: AxiosLike, accept: string
       timeout: 0,
       decompress: true,
       allowAbsoluteUrls: true,
+      // An instance's `auth` (Basic credentials for the app's own API) would replace the Bearer token, and its
+      // `params` would land in every URL: `null`, as axios reads `undefined` as unset and takes the instance's
+      // (its types leave `null` out of `auth`).
+      auth: null as unknown as undefined,
+      params: null,
       // Never follow a redirect: following one could carry the Authorization header to another origin.
       maxRedirects: 0,
       fetchOptions: { redirect: 'manual' },
