@@ -29,7 +29,7 @@ export interface LlmGatewayClientOptions {
   /** Gets a new JWT after a 401. Without it, a 401 is an `AuthenticationError` at once. */
   refreshToken?: RefreshToken;
   /**
-   * Milliseconds: a whole `chat$` request; for `chatStream$` the wait for the first byte and the longest
+   * Milliseconds: a whole `chat$` request; for `chatStream$` the wait for the first event and the longest
    * silence (keep-alive comments do not count as life); also bounds a refresh. Default 120 000.
    */
   timeoutMs?: number;
@@ -78,8 +78,9 @@ export class LlmGatewayClient implements LlmGateway {
   private readonly maxLineBytes: number;
 
   /**
-   * Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or carries credentials, a bound is not
-   * positive, or the retry policy's count is not a whole number or a delay is negative.
+   * Throws {@link LLMProviderError} when `serverUrl` is not an http(s) URL or carries credentials, a `?query` or a
+   * `#fragment`, a bound is not a positive number (`maxLineBytes` and `maxResponseBytes` must also be finite), or
+   * the retry policy's count is not a whole number ≥ 0 (or Infinity) or a delay is negative.
    */
   constructor(options: LlmGatewayClientOptions) {
     this.baseUrl = checkServerUrl(options.serverUrl);

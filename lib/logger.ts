@@ -1,6 +1,6 @@
 /**
- * Where the client reports what it recovered from (a malformed stream line, a token refresh, a retry).
- * `console` fits. Nothing the client logs ever contains the token or a request's headers.
+ * Where the client reports what it recovered from (a malformed stream line, a token refresh; retries are
+ * reported on `status$` only). `console` fits. Nothing the client logs ever contains the token or a request's headers.
  */
 export interface Logger {
   warn(message: string, ...meta: unknown[]): void;

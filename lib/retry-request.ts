@@ -14,7 +14,7 @@ import { LONGEST_TIMER_MS } from './timer-limit';
 export interface RetryPolicy {
   /** Re-sends at most, per request, as in RxJS `retry` (a 401's one re-send after its refresh not counted). */
   count: number;
-  /** The first backoff, doubled for each further attempt. Default 500 ms. */
+  /** The first backoff before jitter (which takes off up to half), doubled for each further attempt. Default 500 ms. */
   baseDelayMs?: number;
   /** No wait is longer, `Retry-After` included. Default 30 000 ms. */
   maxDelayMs?: number;
