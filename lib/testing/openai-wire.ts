@@ -1,6 +1,6 @@
 /**
  * The OpenAI chat-completions wire format, as Ollama, vLLM, llama.cpp's server and LM Studio speak it, mapped to
- * and from this gateway's protocol (DESIGN.md): the request body, the non-streamed answer, tool calls (whose
+ * and from this gateway's protocol (../protocol.ts): the request body, the non-streamed answer, tool calls (whose
  * `arguments` OpenAI sends as a JSON *string*) and the error bodies. Pure functions; no I/O.
  */
 

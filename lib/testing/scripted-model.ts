@@ -1,5 +1,5 @@
 /**
- * The gateway's default replier: a stand-in model that speaks the wire protocol of DESIGN.md without any
+ * The gateway's default replier: a stand-in model that speaks the gateway wire protocol (../protocol.ts) without any
  * provider behind it. `/chat` answers one JSON object; `/chat/stream` streams the reply word by word, then a
  * final chunk carrying usage, then `data: [DONE]`. Tokens are counted as words, which is all a test needs.
  */
