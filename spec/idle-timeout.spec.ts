@@ -1,9 +1,10 @@
 /** The stream's idle timeout in virtual time: what counts as life on an event stream. */
-import type { SchedulerLike } from 'rxjs';
+import { SchedulerLike, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { RequestTimeoutError, StreamChunk } from '../lib';
 import { silentLogger } from '../lib/logger';
 import { parseStreamChunks } from '../lib/stream-chunks';
+import { recordingScheduler } from './support/recording-scheduler';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const values = {
@@ -84,5 +85,22 @@ describe('parseStreamChunks({ idleTimeoutMs })', () => {
       const source = cold('----------------d-z|', values);
       expectObservable(source.pipe(parseStreamChunks({ model: 'm', logger: silentLogger }))).toBe('----------------x-|', { x: chunk });
     });
+  });
+});
+
+describe('parseStreamChunks({ idleTimeoutMs }): the timer after the end', () => {
+  it.each([
+    ['completes at [DONE]', (body: Subject<Uint8Array>) => body.next(values.z)],
+    ['fails', (body: Subject<Uint8Array>) => body.error(new Error('reset'))],
+    ['is unsubscribed', () => undefined],
+  ])('is cancelled when the stream %s: a left stream must not hold the process open for idleTimeoutMs', (_how, finish) => {
+    const { scheduler, scheduled } = recordingScheduler();
+    const body = new Subject<Uint8Array>();
+    const subscription = body.pipe(chunks(30_000, scheduler)).subscribe({ error: () => undefined });
+    body.next(values.d);
+    expect(scheduled[0].closed).toBe(false); // the watch's timer
+    finish(body);
+    subscription.unsubscribe();
+    expect(scheduled[0].closed).toBe(true);
   });
 });

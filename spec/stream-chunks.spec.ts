@@ -3,11 +3,13 @@
  * and errors as parseSseEvents + toStreamChunks, and what it does with the source after [DONE] (lets the
  * body end, for the keep-alive connection) versus after an unsubscribe or an error (cuts it at once).
  */
+import { Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { StreamError } from '../lib/errors';
 import { StreamChunk } from '../lib/protocol';
 import { parseSseEvents } from '../lib/parse-sse-events';
 import { DRAIN_AFTER_DONE_MS, parseStreamChunks, toStreamChunks } from '../lib/stream-chunks';
+import { recordingScheduler } from './support/recording-scheduler';
 
 const encoder = new TextEncoder();
 const logger = { warn: jest.fn() };
@@ -84,5 +86,57 @@ describe('parseStreamChunks', () => {
       expectObservable(cold('-a-|', { a: bytes }).pipe(parseStreamChunks(options))).toBe('-|');
     });
     expect(logger.warn).not.toHaveBeenCalled();
+  });
+});
+
+describe('the lines parseStreamChunks and toStreamChunks skip', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    logger.warn.mockReset();
+  });
+  const pipelines = [
+    ['parseStreamChunks', () => parseStreamChunks(options)],
+    ['parseSseEvents + toStreamChunks', () => (bytes$: Observable<Uint8Array>) => bytes$.pipe(parseSseEvents(), toStreamChunks(options))],
+  ] as const;
+
+  it.each(pipelines)('%s: a data line of whitespace only (a heartbeat) is skipped without a warning', (_name, operator) => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const values = { a: event('x'), h: encoder.encode('data: \n\ndata:\t \n\ndata:\n\n'), d: encoder.encode('data: [DONE] \n\n') };
+      expectObservable(cold('-a-h-d-|', values).pipe(operator())).toBe('-x---|', { x: chunk('x') });
+    });
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it.each(pipelines)('%s: warns with at most the first 200 characters of a malformed line', (_name, operator) => {
+    // A line may be up to maxLineBytes (1 MiB) long: the log gets a bounded excerpt of it.
+    const whole = `{${'a'.repeat(199)}`; // 200 characters: shown whole
+    const long = `{${'b'.repeat(200)}`; // 201: cut
+    scheduler.run(({ cold, expectObservable }) => {
+      const values = { w: encoder.encode(`data: ${whole}\n\n`), l: encoder.encode(`data: ${long}\n\n`), d: done };
+      expectObservable(cold('-w-l-d-|', values).pipe(operator())).toBe('-----|');
+    });
+    expect(logger.warn.mock.calls).toEqual([[`Failed to parse SSE line: ${whole}`], [`Failed to parse SSE line: ${long.slice(0, 200)}…`]]);
+  });
+});
+
+describe('parseStreamChunks: the drain timer after [DONE]', () => {
+  it.each([
+    ['ends', (body: Subject<Uint8Array>) => body.complete()],
+    ['breaks off', (body: Subject<Uint8Array>) => body.error(new Error('reset'))],
+  ])('is cancelled when the body %s within it: no timer is left to hold the process open', (_how, finish) => {
+    const { scheduler, scheduled } = recordingScheduler();
+    const body = new Subject<Uint8Array>();
+    const seen: StreamChunk[] = [];
+    let completed = false;
+    body.pipe(parseStreamChunks({ ...options, scheduler })).subscribe({ next: (c) => seen.push(c), complete: () => (completed = true) });
+    body.next(event('x'));
+    body.next(done);
+    expect(completed).toBe(true);
+    expect(scheduled).toHaveLength(1); // the cut after DRAIN_AFTER_DONE_MS
+    expect(scheduled[0].closed).toBe(false);
+    finish(body);
+    expect(scheduled[0].closed).toBe(true);
+    expect(seen).toEqual([chunk('x')]);
   });
 });
