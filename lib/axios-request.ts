@@ -6,13 +6,15 @@ import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { Observable } from 'rxjs';
 import { axiosErrorIn, ConnectionError, LLMProviderError, RequestInfo, withoutConfig } from './errors';
 import { fetchEnv } from './fetch-env';
+import { fixedRequestConfig } from './fixed-request-config';
 import type { GatewayCall } from './transport';
 import { userAgentHeaders } from './user-agent';
 
 /**
- * What the client needs of an axios instance: its `request` method (and a look at its defaults). Typed by shape rather than as the
- * `AxiosInstance` of the axios this package installs, so an app's own instance fits whichever axios 1.x made it
- * (an app on another version than this package's keeps its own copy, and its `AxiosInstance` is another type).
+ * What the client needs of an axios instance: its `request` method (and a look at its defaults). Typed by
+ * shape rather than as the `AxiosInstance` of the axios this package installs, so an app's own instance fits
+ * whichever axios 1.x made it (an app on another version than this package's keeps its own copy, and its
+ * `AxiosInstance` is another type).
  */
 export interface AxiosLike {
   request(config: object): Promise<unknown>;
@@ -25,12 +27,6 @@ export interface Sent {
   response: AxiosResponse;
   abort: () => void;
 }
-
-// We map every status ourselves, and read every body ourselves (as a stream: bounded, parsed to a typed error).
-// Made once, not per request.
-const anyStatus = () => true;
-const asIs = [(data: unknown) => data];
-const asJson = [(data: unknown) => JSON.stringify(data)];
 
 /**
  * POSTs `call` with the client's own axios config, as a cold Observable: nothing is sent before subscribe, and
@@ -51,28 +47,7 @@ export function sendWithAxios(call: GatewayCall, http: AxiosLike, accept: string
         Accept: accept,
         ...userAgentHeaders,
       },
-      responseType: 'stream',
-      validateStatus: anyStatus,
-      transformResponse: asIs,
-      // What an app's instance may set as defaults, and must not change here: the body we send (a request
-      // transform renaming keys would rename a tool schema's properties), how long we wait (our timeouts are
-      // the client's; axios' would cut a long stream and look like a network error), reading the gzip axios
-      // asks for, and the URL (a baseURL with absolute URLs refused would send the token to the baseURL host).
-      transformRequest: asJson,
-      timeout: 0,
-      decompress: true,
-      allowAbsoluteUrls: true,
-      // An instance's `auth` (Basic credentials for the app's own API) would replace the Bearer token, and its
-      // `params` would land in every URL: `null`, as axios reads `undefined` as unset and takes the instance's
-      // (its types leave `null` out of `auth`).
-      auth: null as unknown as undefined,
-      params: null,
-      // Never follow a redirect: following one could carry the Authorization header to another origin.
-      maxRedirects: 0,
-      fetchOptions: { redirect: 'manual' },
-      // Bodies are bounded by us (transport.ts). An instance default here would make axios wrap the Node body in
-      // a generator-backed Readable whose destroy() no longer reaches the socket.
-      maxContentLength: -1,
+      ...fixedRequestConfig,
       // For the fetch adapter: a 204 must reach us as a 204 in Chromium too (see ./fetch-env); an instance's own
       // `Response` (a polyfill, an app's wrapper) is left to it.
       env: http.defaults?.env?.Response ? undefined : fetchEnv(),

@@ -1,8 +1,8 @@
 /**
  * An app's own axios instance (the `axios` option) keeps every guarantee: its defaults (a timeout, a baseURL
- * with absolute URLs refused, request transforms, `decompress: false`) do not change what the client sends or
- * how long it waits, a response interceptor that unwraps the response fails cleanly and closes the connection,
- * and an adapter that hands the body over whole (a mock, a native-HTTP adapter) still answers.
+ * with absolute URLs refused, request transforms, `decompress: false`, a body size limit, upload progress,
+ * HTTP/2, fetch options) do not change what the client sends, how it sends it or how long it waits, a response
+ * interceptor that unwraps the response fails cleanly and closes the connection, and an adapter that hands the body over whole (a mock, a native-HTTP adapter) still answers.
  */
 import axios, { type AxiosAdapter, type AxiosRequestConfig } from 'axios';
 import { Agent } from 'node:http';
@@ -195,5 +195,58 @@ describe('a 200 that comes before the server read the request body', () => {
     } finally {
       connect.mockRestore();
     }
+  });
+});
+
+describe("an instance's `maxBodyLength` default (a limit for the app's own uploads)", () => {
+  it.each(['http', 'fetch'] as const)('%s adapter: a larger request is still sent (the client bounds answers, not requests)', async (adapter) => {
+    ctx.gateway.route((_req, reply) => reply.json(200, answer));
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ adapter, maxBodyLength: 1024 }) });
+    const long = { ...hello, messages: [{ role: 'user', content: 'x'.repeat(4096) }] };
+    const result = await record(client.chat$(long));
+    expect(result.error).toBeUndefined();
+    expect((ctx.gateway.requests[0].body as typeof long).messages).toEqual(long.messages);
+  });
+});
+
+describe("an instance's `onUploadProgress` default", () => {
+  it.each(['http', 'fetch'] as const)('%s adapter: the body still goes as one known length, not streamed and chunked', async (adapter) => {
+    // (A browser's fetch sends a streamed body over HTTP/2 only: over HTTP/1.1 every request would fail.)
+    ctx.gateway.route((_req, reply) => reply.json(200, answer));
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ adapter, onUploadProgress: () => undefined }) });
+    const result = await record(client.chat$(hello));
+    expect(result.error).toBeUndefined();
+    const [request] = ctx.gateway.requests;
+    expect(request.headers['transfer-encoding']).toBeUndefined();
+    expect(request.headers['content-length']).toBe(String(Buffer.byteLength(JSON.stringify(request.body))));
+  });
+});
+
+describe("an instance that speaks HTTP/2 to the app's API (`httpVersion: 2`)", () => {
+  it.each(['chat$', 'chatStream$'] as const)('%s still talks HTTP/1.1 to the gateway (a gateway that speaks no HTTP/2 answers)', async (method) => {
+    ctx.gateway.route((req, reply) => (req.path.endsWith('/stream') ? reply.sse([{ content: 'hello', is_final: true }]) : reply.json(200, answer)));
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ adapter: 'http', httpVersion: 2 }) });
+    const result = await record<{ content: string }>(client[method](hello));
+    expect(result.error).toBeUndefined();
+    expect(result.values.map((value) => value.content)).toEqual(['hello']);
+  });
+});
+
+describe("an instance's `fetchOptions` defaults (for the app's own API)", () => {
+  it.each(['chat$', 'chatStream$'] as const)('%s: the request fetch gets is a CORS request, not kept alive, not cached, with no integrity to check', async (method) => {
+    ctx.gateway.route((req, reply) => (req.path.endsWith('/stream') ? reply.sse([{ content: 'hello', is_final: true }]) : reply.json(200, answer)));
+    // `no-cors` would drop the Authorization header and send the body as text/plain (in a browser), `keepalive`
+    // caps the body at 64 KiB (in a browser), `only-if-cached` and a hash make fetch fail even in Node, the hash
+    // after the gateway has answered. Seen through the instance's own `env.fetch` (a real fetch, to the real gateway).
+    const sent: Request[] = [];
+    const fetchSeen = (input: URL | Request | string, init?: RequestInit) => (sent.push(input as Request), fetch(input, init));
+    const fetchOptions = { mode: 'no-cors', keepalive: true, cache: 'only-if-cached', integrity: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' };
+    const { client } = clientFor(ctx.gateway, { axios: axios.create({ adapter: 'fetch', fetchOptions, env: { fetch: fetchSeen } }) });
+    const result = await record<{ content: string }>(client[method](hello));
+    expect(result.error).toBeUndefined();
+    expect(result.values.map((value) => value.content)).toEqual(['hello']);
+    expect(sent.map(({ mode, keepalive, cache, integrity, redirect }) => ({ mode, keepalive, cache, integrity, redirect }))).toEqual([
+      { mode: 'cors', keepalive: false, cache: 'no-store', integrity: '', redirect: 'manual' },
+    ]);
   });
 });
