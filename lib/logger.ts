@@ -59,18 +59,25 @@ function withoutPlainSecret(text: string, secret: string): string {
 
 /**
  * `url` without its user name and password: what a message or a log may show of a URL given with them. A URL
- * without them is given back as it is; one that does not parse (a port out of range, a password holding a `/`,
- * `?` or `#` as it is) loses whatever stands between its `//` and its last `@`.
+ * without them is given back as it is. One that does not parse (a port out of range, a password holding a `/`,
+ * `?` or `#` as it is, a typo such as `https//`), or parses without a host (`user:pa55word@host` reads as the
+ * scheme `user:`), loses whatever stands between the `//` after its scheme (else the scheme's `:`, else its
+ * start) and its last `@`, line breaks included.
  */
 export function withoutCredentials(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return url.replace(/^([^:/?#]*:\/*).*@/, '$1');
+    return withoutUserInfo(url);
   }
-  if (!parsed.username && !parsed.password) return url;
+  if (!parsed.username && !parsed.password) return parsed.host === '' ? withoutUserInfo(url) : url;
   parsed.username = '';
   parsed.password = '';
   return parsed.toString();
+}
+
+/** What stands between a URL's `//` (else its scheme's `:`, else its start) and its last `@`, cut out. */
+function withoutUserInfo(url: string): string {
+  return url.replace(/^([^:/?#@]*:?\/\/|[^:/?#]*:|).*@/s, '$1');
 }

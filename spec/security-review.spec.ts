@@ -67,7 +67,9 @@ const escapedCut = JSON.stringify(OPAQUE_CUT).slice(1, -1).replace(/\+/g, '\\u00
 
 describe('a JSON error body that breaks off inside an escape of the token', () => {
   it.each([
+    ['right after the u of \\u002B', escapedCut.indexOf('\\u002B') + 2],
     ['inside \\u002B', escapedCut.indexOf('\\u002B') + 4],
+    ['before the last digit of \\u002B', escapedCut.indexOf('\\u002B') + 5],
     ['after the backslash of \\/', escapedCut.indexOf('\\/') + 1],
   ])('%s: no part of the token in the error', async (_name, cut) => {
     ctx.gateway.route(async (_req, reply) => {
@@ -87,8 +89,11 @@ describe('a password in a URL that does not parse', () => {
   const withPassword = 'http://user:pa55word@gateway.example.com:99999'; // port out of range: not a URL
   // And the usual reason such a URL fails to parse: a password holding a character that ends the authority.
   const rawInPassword = ['#', '/', '?'].map((c) => `http://user:pa55${c}word@gateway.example.com`);
+  // And typos that leave no scheme to parse: the ':' left out, the scheme left out; and the whole scheme left
+  // out, which parses as the scheme `user:` with no host.
+  const typos = ['https//user:pa55word@gateway.example.com', '//user:pa55word@gateway.example.com', 'user:pa55word@gateway.example.com'];
 
-  it.each([withPassword, ...rawInPassword])('serverUrl %s: neither the error nor its cause shows it', (serverUrl) => {
+  it.each([withPassword, ...rawInPassword, ...typos])('serverUrl %s: neither the error nor its cause shows it', (serverUrl) => {
     let thrown: unknown;
     try {
       new LlmGatewayClient({ serverUrl, token$: new BehaviorSubject('t') });
@@ -106,6 +111,9 @@ describe('a password in a URL that does not parse', () => {
     [['gateway', '--upstream', 'ftp://user:pa55word@127.0.0.1/v1']],
     [['chat', 'hi', '--server', withPassword]],
     [['chat', 'hi', '--server', rawInPassword[0]]],
+    [['chat', 'hi', '--server', typos[0]]],
+    [['gateway', '--upstream', `${typos[1]}/v1`]],
+    [['chat', 'hi', '--server', typos[2]]],
     [['gateway', '--upstream', 'http://user:pa55/word@llm.example.com/v1']],
   ])('the CLI\'s usage error for %j does not show it', async (argv) => {
     const { out, cliIo } = memoryIo();
