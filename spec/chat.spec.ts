@@ -85,9 +85,9 @@ describe('chat$', () => {
     ]);
   });
 
-  it('tolerates a trailing slash on serverUrl', async () => {
+  it.each(['/', '///'])('tolerates trailing slashes on serverUrl (%s)', async (slashes) => {
     ctx.gateway.route((_req, reply) => reply.json(200, { content: 'ok' }));
-    const { client } = clientFor(ctx.gateway, { serverUrl: `${ctx.gateway.url}/` });
+    const { client } = clientFor(ctx.gateway, { serverUrl: `${ctx.gateway.url}${slashes}` });
     await record(client.chat$(hello));
     expect(ctx.gateway.requests[0].path).toBe('/api/v1/llm/chat');
   });

@@ -307,6 +307,10 @@ describe('construction and request checks', () => {
   it.each([{ timeoutMs: 0 }, { timeoutMs: -1 }, { timeoutMs: Number.NaN }, { maxLineBytes: Number.NaN }])('rejects a bound that is not positive: %j', (options) => {
     expect(() => clientFor(ctx.gateway, options)).toThrow(/must be a positive number/);
   });
+
+  it.each(['maxLineBytes', 'maxResponseBytes'])('rejects %s: Infinity (no bound at all)', (name) => {
+    expect(() => clientFor(ctx.gateway, { [name]: Infinity })).toThrow(new LLMProviderError(`${name} must be a positive number, got Infinity`));
+  });
 });
 
 describe('a logged client', () => {

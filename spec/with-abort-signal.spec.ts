@@ -26,6 +26,13 @@ describe('withAbortSignal', () => {
     expect(signal?.aborted).toBe(false);
   });
 
+  it('does not abort after the work failed, when the failure ends the subscription', async () => {
+    let signal: AbortSignal | undefined;
+    const failure = new Error('refused');
+    await expect(lastValueFrom(withAbortSignal((s) => ((signal = s), Promise.reject(failure))))).rejects.toBe(failure);
+    expect(signal?.aborted).toBe(false);
+  });
+
   it('still aborts a Promise left pending', async () => {
     let signal: AbortSignal | undefined;
     withAbortSignal((s) => ((signal = s), new Promise(() => undefined))).subscribe().unsubscribe();

@@ -36,3 +36,33 @@ describe('withoutSecret', () => {
     );
   });
 });
+
+describe('withoutSecret on a secret spelled with JSON escapes', () => {
+  // An opaque token with '+' and '/', as an encoder that escapes them quotes it.
+  const secret = 'AbCdEfGhIjKl+MnOpQrSt/uVwXyZ==';
+
+  it('redacts \\uXXXX escapes in lower-case hex as in upper-case (JSON allows both)', () => {
+    const lower = secret.replace('+', '\\u002b').replace('/', '\\u002f');
+    expect(withoutSecret(`{"detail":"rejected ${lower}"}`, secret)).toBe('{"detail":"rejected [redacted]"}');
+    expect(withoutSecret(`rejected ${lower.slice(0, -4)}`, secret)).toBe('rejected [redacted]');
+  });
+
+  it('keeps the escapes that stand for no character of the secret (\\n, \\") in the decoded text', () => {
+    const escaped = secret.replace('+', '\\u002B').replace('/', '\\/');
+    expect(withoutSecret(`{"detail":"line\\none \\"${escaped}\\""}`, secret)).toBe('{"detail":"line\\none \\"[redacted]\\""}');
+  });
+});
+
+describe('withoutSecret on a text ending in a start of the secret', () => {
+  it('finds the start where the secret\'s first 8 characters occur at neighbouring places', () => {
+    // The head "aaaaaaaa" occurs at 1 and at 2; only the second starts the secret.
+    const secret = `${'a'.repeat(8)}b0123456789`;
+    expect(withoutSecret(`x${'a'.repeat(9)}b`, secret)).toBe('xa[redacted]');
+  });
+
+  it('redacts a text that is nothing but a start of the secret (a body cut off mid-token)', () => {
+    const secret = 'eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.sig';
+    expect(withoutSecret(secret.slice(0, -3), secret)).toBe('[redacted]');
+    expect(withoutSecret(secret.slice(0, 8), secret)).toBe('[redacted]');
+  });
+});
