@@ -85,6 +85,7 @@ describe('createSseParser: WHATWG event-stream rules', () => {
 
   it('a valid `retry` calls onRetry with its value in ms, leading zeros allowed', () => {
     expect(parse(['retry: 3000\n', 'retry:0042\n\n']).retries).toEqual([3000, 42]);
+    expect(parse(['retry: 0\nretry: 1989\n']).retries).toEqual([0, 1989]); // zero, and the digit 9
   });
 
   it.each([['retry: 30x'], ['retry: -1'], ['retry: 1.5'], ['retry:'], ['retry'], ['retry:  10'], ['retry: 10 ']])(
@@ -135,6 +136,7 @@ describe('createSseParser: feed() tells whether the bytes carried content (what 
     ['an event trickled in pieces', ['da', 'ta: {"c', '"}', '\n', '\n'], [true, true, true, true, false]],
     ['a comment trickled in pieces', [':', ' keep', '-alive', '\n'], [false, false, false, false]],
     ['a comment, then the start of an event', [': c\nda'], [true]],
+    ['a comment ended by a lone CR, then the start of an event', [': c\rda'], [true]],
     ['a comment begun after a line end, then continued', ['data: x\n: ke', 'ep'], [true, false]],
     ['an event begun after a comment, then continued', [': c\nda', 'ta'], [true, true]],
     ['a comment whose first byte came alone', ['\n:', ' keep', '-alive'], [false, false, false]],
@@ -220,6 +222,24 @@ describe('createSseParser: the line bound (maxLineBytes)', () => {
     expect(parse(['data: xxxxx', 'xxxxx\n\ndata: ok\n\n'], 16).events).toEqual([ev('xxxxxxxxxx'), ev('ok')]); // 11 + 5
   });
 
+  it('counts only the line a lone CR ends, when no LF is in the chunk', () => {
+    expect(parse(['data: 0123456789\rdata: b', '\r\r'], 16).events).toEqual([ev('0123456789\nb')]); // 16, then 7 bytes
+  });
+
+  it('allows an unterminated tail of exactly maxLineBytes after a line end in the same chunk', () => {
+    expect(parse([`data: a\n${line(16)}`, '\n\n'], 16).events).toEqual([ev('a\n' + 'x'.repeat(10))]);
+  });
+
+  it('never reads the first part of a line that a later chunk makes too long as a line of its own', () => {
+    // Read as lines, `retry: 1234567` would be reported, and `data: abcdefgh` would overflow its event first.
+    const retries: number[] = [];
+    const parser = createSseParser({ onEvent: () => undefined, onRetry: (ms) => retries.push(ms), maxLineBytes: 16 });
+    parser.feed(encoder.encode('retry: 1234567')); // 14 bytes
+    expect(() => parser.feed(encoder.encode('890\n'))).toThrow(tooLong);
+    expect(retries).toEqual([]);
+    expect(() => parse(['data: 0123456789\ndata: abcdefgh', 'ijk\n\n'], 16)).toThrow(tooLong);
+  });
+
   it('counts the leading BOM on the first line (it is on the wire)', () => {
     expect(parse(['\uFEFF' + line(13) + '\n\n'], 16).events).toEqual([ev('x'.repeat(7))]); // 3 + 13 bytes
     expect(() => parse(['\uFEFF' + line(14) + '\n\n'], 16)).toThrow(tooLong);
@@ -265,7 +285,8 @@ describe('createSseParser: the line bound (maxLineBytes)', () => {
     // Each line is well under the bound; together they are not. 'abc' + LF + 'abc' ... = 4n - 1 characters.
     const tooMuch = new StreamError('event-too-long', 'SSE event data exceeds maxLineBytes (16 characters)');
     expect(parse(['data: abc\n'.repeat(4) + '\n'], 16).events).toEqual([ev('abc\nabc\nabc\nabc')]); // 15
-    expect(parse(['data: abcd\ndata: abcd\ndata: abcd\ndata:\n\n'], 16).events).toEqual([ev('abcd\nabcd\nabcd\n')]); // 16
+    expect(parse(['data: abcde\ndata: abcd\ndata: abcd\ndata:\n\n'], 16).events).toEqual([ev('abcde\nabcd\nabcd\n')]); // 16
+    expect(() => parse(['data: abcde\ndata: abcd\ndata: abcd\ndata: a\n\n'], 16)).toThrow(tooMuch); // 17
     expect(() => parse(['data: abc\n'.repeat(5) + '\n'], 16)).toThrow(tooMuch); // 19
     expect(() => parse(['data: abc\n'.repeat(5).split('').map((c) => c)].flat(), 16)).toThrow(tooMuch); // byte by byte
     const parser = createSseParser({ onEvent: () => undefined, maxLineBytes: 16 });

@@ -78,6 +78,11 @@ describe('a status without a body (the fetch adapter gives null: 204, 304, and a
     expect(error.message).toMatch(/^Unexpected status 204/);
   });
 
+  it('bodyBytes gives no body as one empty chunk, then completes', async () => {
+    const result = await record(bodyBytes(null, { method: 'POST', url: 'http://x/' }));
+    expect(result).toEqual({ values: [new Uint8Array(0)], completed: true });
+  });
+
   // Chromium's fetch hands a 204 an empty body stream, not null (e2e/browser-client.spec.ts sees it there); the
   // adapter then re-wraps it in a `Response`, which refuses a body for that status.
   const chromiumLikeFetch = async (input: URL | Request | string, init?: RequestInit) => {
@@ -121,6 +126,18 @@ describe('bodyText', () => {
     source.next(bytes('e'));
     expect(failed).toEqual(new Error('too large'));
     expect(source.observed).toBe(false);
+  });
+
+  it('passes an error of the bytes on as it is, with no text (the part read so far is not a body)', () => {
+    const source = new Subject<Uint8Array>();
+    const seen: string[] = [];
+    let failed: unknown;
+    bodyText(source, 100).subscribe({ next: (text) => seen.push(text), error: (e) => (failed = e) });
+    source.next(bytes('partial'));
+    const broken = new Error('connection lost');
+    source.error(broken);
+    expect(failed).toBe(broken);
+    expect(seen).toEqual([]);
   });
 
   it('decodes a character cut between two chunks', () => {
