@@ -137,16 +137,16 @@ describe('values that do not parse exit 2', () => {
     expect(out.stderr).toBe(`llm-gateway-rx: --port takes a port number (0-65535), got "${port}" (see --help)\n`);
   });
 
-  it('chat --model "" (an unset $MODEL) is a usage error, exit 2, nothing sent', async () => {
+  it.each([[''], ['  ']])('chat --model %j (an unset $MODEL) is a usage error, exit 2, nothing sent', async (model) => {
     let requests = 0;
     const url = await listen((_req, res) => {
       requests++;
       json(res, 500, {});
     });
     const { out, cliIo } = io({ JWT: 'some-jwt-value' });
-    const code = await run(['chat', 'hi', '--server', url, '--token-env', 'JWT', '--model='], cliIo);
+    const code = await run(['chat', 'hi', '--server', url, '--token-env', 'JWT', `--model=${model}`], cliIo);
     expect(code).toBe(2);
-    expect(out.stderr).toBe('llm-gateway-rx: --model needs a model name, got "" (see --help)\n');
+    expect(out.stderr).toBe(`llm-gateway-rx: --model needs a model name, got "${model}" (see --help)\n`);
     expect(requests).toBe(0);
   });
 });

@@ -39,6 +39,26 @@ describe('chat: stderr closed by its reader (`chat ... 2>&1 | head -1`)', () => 
   });
 });
 
+describe('chat: stdout closed by its reader (`chat ... | head -1`)', () => {
+  it('stops quietly: exit 0, no error line', async () => {
+    gateway = await startTestGateway();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    gateway.route(async (_, reply) => {
+      await reply.sse([{ content: 'Hello', model: 'm' }], { done: false, end: false });
+      await released;
+      await reply.sse([{ content: ' world', model: 'm' }, { content: '', model: 'm', is_final: true, usage: { prompt_tokens: 1, completion_tokens: 1 } }]);
+    });
+    cli = spawnCli(['chat', 'hi', '--server', gateway.url]);
+    await cli.waitForStdout('Hello');
+    cli.child.stdout!.destroy(); // the reader is gone: the rest of the answer meets EPIPE
+    release();
+    const result = await cli.exited;
+    expect(result.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(result.code).toBe(0);
+  });
+});
+
 describe('npm run demo: stdout closed by its reader (`npm run demo | head -3`)', () => {
   it('stops quietly: no "Unhandled \'error\' event" stack trace, exit 0', async () => {
     const root = join(__dirname, '..');

@@ -40,6 +40,9 @@ describe('usage errors exit 2 with one line', () => {
     [['gateway', '--upstream', 'http://127.0.0.1:1/v1', '--upstream-key-env', 'UNSET'], '--upstream-key-env UNSET: that environment variable is empty or not set (see --help)'],
     [['gateway', '--upstream-key-env', 'HOME'], '--upstream-key-env needs --upstream (see --help)'],
     [['gateway', '--port', '70000'], '--port takes a port number (0-65535), got "70000" (see --help)'],
+    [['chat', 'hi', '--server', 'http://x', '--timeout', 'Infinity'], '--timeout takes a positive number of seconds, got "Infinity" (see --help)'],
+    [['gateway', '--port', '65536'], '--port takes a port number (0-65535), got "65536" (see --help)'],
+    [['gateway', '--port', '1e3'], '--port takes a port number (0-65535), got "1e3" (see --help)'],
     [['gateway', '--token-ttl=0'], '--token-ttl takes a positive number of seconds, got "0" (see --help)'],
     [['fly'], 'unknown command "fly": llm-gateway-rx chat | gateway (see --help)'],
     [[], 'no command given: llm-gateway-rx chat | gateway (see --help)'],
@@ -57,6 +60,15 @@ describe('usage errors exit 2 with one line', () => {
   it('cuts the value of a --token-env variable out of the message', async () => {
     const result = await run(['chat', 'hi', '--token-env=JWT', '--server', 'ftp://s3cret-token'], { JWT: 's3cret-token' });
     expect(result.stderr).toBe('llm-gateway-rx: --server must be an http(s) URL, got "ftp://[redacted]" (see --help)\n');
+  });
+
+  it.each([
+    [['chat', 'hi', '--token-env', 'JWT', '--server', 'ftp://s3cret-token'], '--server must be an http(s) URL, got "ftp://[redacted]"'],
+    [['gateway', '--upstream', 'ftp://s3cret-token', '--upstream-key-env', 'JWT'], '--upstream must be an http(s) URL, got "ftp://[redacted]"'],
+    [['gateway', '--upstream=ftp://s3cret-token', '--upstream-key-env=JWT'], '--upstream must be an http(s) URL, got "ftp://[redacted]"'],
+  ])('and of an --upstream-key-env variable; the variable named in the next word or after "=": %j', async (argv, message) => {
+    const result = await run(argv, { JWT: 's3cret-token' });
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `llm-gateway-rx: ${message} (see --help)\n` });
   });
 });
 

@@ -1,5 +1,5 @@
 /** What one tool is handed and how its failure reads (lib/run-tool.ts), through runTools$ and the testing controller. */
-import { Observable } from 'rxjs';
+import { Observable, of } from 'rxjs';
 import { ChatMessage, runTools$, ToolLoopEvent, Tools } from '../lib';
 import { LlmGatewayTestingController } from '../lib/testing/controller';
 
@@ -65,5 +65,58 @@ describe('a tool run by runTools$', () => {
     expect(byId.fine.error).toBeUndefined();
     expect(byId.rejects.content).toBe('Error: undefined');
     expect(llm.expectOne().request.messages.slice(2).map((m) => m.content)).toEqual(['Error: undefined', 'Error: undefined', 'ok']);
+  });
+
+  it('hands each tool the step of the turn that asked for it, and the whole call (id and name) in its context', () => {
+    const llm = new LlmGatewayTestingController();
+    const seen: Array<{ step: number; id: string; name: string; arguments: Record<string, unknown> }> = [];
+    const tools: Tools = {
+      get_weather: (_args, { step, call }) => {
+        seen.push({ step, id: call.id, name: call.name, arguments: call.arguments });
+        return 'sunny';
+      },
+    };
+    runTools$(llm.gateway, question, tools).subscribe();
+    llm.expectOne().flush({ toolCalls: [weatherCall] });
+    llm.expectOne().flush({ toolCalls: [{ ...weatherCall, id: 'c2', arguments: { city: 'Lyon' } }] });
+    llm.expectOne().flush({ content: 'done' });
+    expect(seen).toEqual([
+      { step: 1, id: 'c1', name: 'get_weather', arguments: { city: 'Paris' } },
+      { step: 2, id: 'c2', name: 'get_weather', arguments: { city: 'Lyon' } },
+    ]);
+  });
+
+  it('an Observable tool: its last value is the result, told once', () => {
+    const llm = new LlmGatewayTestingController();
+    const events: ToolLoopEvent[] = [];
+    const tools: Tools = { get_weather: () => of('looking…', 'still looking…', 'sunny') };
+    runTools$(llm.gateway, question, tools).subscribe((event) => events.push(event));
+    llm.expectOne().flush({ toolCalls: [weatherCall] });
+    const next = llm.expectOne();
+    expect(results(events)).toEqual([{ type: 'tool-result', step: 1, call: weatherCall, content: 'sunny' }]);
+    expect(next.request.messages.slice(2)).toEqual([{ role: 'tool', tool_call_id: 'c1', content: 'sunny' }]);
+  });
+
+  it('copies plain objects and arrays of the arguments only: null stays null, any other object is handed over as is', () => {
+    const llm = new LlmGatewayTestingController();
+    const when = new Date(0);
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { unit: 'C' });
+    let received: Record<string, unknown> | undefined;
+    const tools: Tools = {
+      get_weather: (args) => {
+        received = args;
+        (args.bare as Record<string, unknown>).unit = 'F'; // a null-prototype object is data: copied too
+        return 'sunny';
+      },
+    };
+    const events: ToolLoopEvent[] = [];
+    runTools$(llm.gateway, question, tools).subscribe((event) => events.push(event));
+    llm.expectOne().flush({ toolCalls: [{ ...weatherCall, arguments: { city: null, when, bare } }] });
+    // an argument that cannot be copied would have failed the tool (`error` set) instead of running it
+    expect(results(events)).toEqual([expect.objectContaining({ content: 'sunny' })]);
+    expect(results(events)[0]).not.toHaveProperty('error');
+    expect(received?.city).toBeNull();
+    expect(received?.when).toBe(when);
+    expect(bare.unit).toBe('C');
   });
 });

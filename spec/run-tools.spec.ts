@@ -156,11 +156,25 @@ describe('runTools$', () => {
     const { client } = clientFor(ctx.gateway);
     const result = await record(runTools$(client, question, tools, { maxSteps: 3 }));
     expect(result.error).toBeInstanceOf(MaxStepsExceededError);
-    expect(result.error).toMatchObject({ maxSteps: 3, message: expect.stringContaining('after 3 model turn(s)') });
+    expect(result.error).toMatchObject({
+      name: 'MaxStepsExceededError',
+      maxSteps: 3,
+      message: 'Tool loop stopped after 3 model turn(s): the model still asked for tools (get_weather)',
+    });
     expect((result.error as MaxStepsExceededError).messages).toEqual(sentMessages(2));
     expect(ctx.gateway.requests).toHaveLength(3);
     expect(brief(result.values).filter((e) => e.endsWith('turn'))).toEqual(['1:turn', '2:turn', '3:turn']);
     expect(brief(result.values).at(-1)).toBe('3:turn');
+  });
+
+  it('hands on its own copy of the conversation: what the caller does to the error\'s messages leaves the request alone', async () => {
+    ctx.gateway.route(scriptedTurns([{ toolCalls: [weatherCall] }]));
+    const { client } = clientFor(ctx.gateway);
+    const request = { ...question, messages: [...question.messages] };
+    const error = (await errorOf(runTools$(client, request, tools, { maxSteps: 1 }))) as MaxStepsExceededError;
+    expect(error.messages).toEqual(question.messages);
+    error.messages.push({ role: 'user', content: 'and in Lyon?' });
+    expect(request.messages).toEqual(question.messages);
   });
 
   it('stops at 8 turns by default', async () => {
@@ -294,6 +308,21 @@ describe('runTools$ with stream: true', () => {
     expect(sentMessages(1)[1]).toMatchObject({ role: 'assistant', content: 'One moment.', tool_calls: [{ id: 'c1' }] });
     const answer = result.values.at(-1) as Extract<ToolLoopEvent, { type: 'answer' }>;
     expect(answer.response).toMatchObject({ content: 'Mild and sunny.', model: 'agent', usage: { promptTokens: 10, completionTokens: 5 } });
+  });
+
+  it('an empty stream (only [DONE]) is an answer from the requested model, with no text', async () => {
+    ctx.gateway.route((_req, reply) => reply.sse([]));
+    const { client } = clientFor(ctx.gateway);
+    const result = await record(runTools$(client, question, tools, { stream: true }));
+    expect(result.completed).toBe(true);
+    expect(result.values).toEqual([
+      {
+        type: 'answer',
+        step: 1,
+        response: { content: '', model: 'agent', usage: { promptTokens: 0, completionTokens: 0 }, toolCalls: [], latencyMs: expect.any(Number) },
+        messages: [...question.messages, { role: 'assistant', content: '' }],
+      },
+    ]);
   });
 });
 
