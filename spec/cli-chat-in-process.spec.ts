@@ -107,3 +107,49 @@ describe('chat, in process', () => {
     expect(out.stderr).toContain('interrupted');
   });
 });
+
+describe('chat, in process: the prompt, the token and the printed text at their edges', () => {
+  const sentPrompt = () => (ctx.gateway.requests[0].body as { messages: Array<{ content: string }> }).messages[0].content;
+
+  it('a prompt on stdin loses the line end a shell or a Windows editor adds (CRLF too), nothing else', async () => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content: 'ok' }));
+    const { cliIo } = io({ JWT: 'the-jwt' }, ['  two lines\r\nof question\r\n']);
+    expect(await main(['chat', '-', '--server', ctx.gateway.url, '--no-stream', '--token-env', 'JWT'], cliIo)).toBe(0);
+    expect(sentPrompt()).toBe('  two lines\r\nof question');
+  });
+
+  it('a prompt on stdin of whitespace only is a usage error (exit 2), nothing sent', async () => {
+    const { out, cliIo } = io({ JWT: 'the-jwt' }, [' \t\n']);
+    expect(await main(['chat', '-', '--server', ctx.gateway.url, '--token-env', 'JWT'], cliIo)).toBe(2);
+    expect(out.stderr).toContain('chat needs a prompt');
+    expect(ctx.gateway.requests).toHaveLength(0);
+  });
+
+  it('--token-env naming an empty variable is an AuthenticationError (exit 3), nothing sent', async () => {
+    const { out, cliIo } = io({ JWT: '' });
+    expect(await main(['chat', 'hi', '--server', ctx.gateway.url, '--token-env', 'JWT'], cliIo)).toBe(3);
+    expect(out.stderr).toContain('--token-env JWT: that environment variable is empty or not set');
+    expect(ctx.gateway.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['ends the answer with one line end', 'an answer', 'an answer\n'],
+    ['adds none to an answer that has one', 'an answer\n', 'an answer\n'],
+    ['prints nothing for an empty answer (a tool call only)', '', ''],
+  ])('--no-stream %s', async (_name, content, printed) => {
+    ctx.gateway.route((_req, reply) => reply.json(200, { content }));
+    const { out, cliIo } = io({ JWT: 'the-jwt' });
+    expect(await main(['chat', 'hi', '--server', ctx.gateway.url, '--no-stream', '--token-env', 'JWT'], cliIo)).toBe(0);
+    expect(out.stdout).toBe(printed);
+  });
+
+  it.each([
+    ['ends a streamed answer left mid-line with one line end', ['an ', 'answer'], 'an answer\n'],
+    ['adds none to a streamed answer that ends its line', ['an ', 'answer\n'], 'an answer\n'],
+  ])('streaming %s', async (_name, pieces, printed) => {
+    ctx.gateway.route((_req, reply) => reply.sse([...pieces.map((content) => ({ content })), { is_final: true }]));
+    const { out, cliIo } = io({ JWT: 'the-jwt' });
+    expect(await main(['chat', 'hi', '--server', ctx.gateway.url, '--token-env', 'JWT'], cliIo)).toBe(0);
+    expect(out.stdout).toBe(printed);
+  });
+});
