@@ -100,6 +100,9 @@ describe('exit code of each error class', () => {
     [new LLMProviderError('x'), 10],
     [new Error('x'), 1],
     ['a string', 1],
+    // node:util parseArgs' errors are usage errors; node's other coded errors (a stream's, say) are not.
+    [Object.assign(new TypeError("Unknown option '--x'"), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' }), 2],
+    [Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' }), 1],
   ])('%s -> %i', (error, code) => {
     expect(exitCodeOf(error)).toBe(code);
   });
