@@ -19,17 +19,28 @@ afterEach(async () => {
   gateway = undefined;
 });
 
+/**
+ * Starts the gateway answering a stream with "Hello", then holding the rest (`rest`, then [DONE]) until the
+ * returned `release` is called: the test closes a pipe between the two.
+ */
+async function helloThenHeld(rest: object[]): Promise<() => void> {
+  gateway = await startTestGateway();
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  gateway.route(async (_, reply) => {
+    await reply.sse([{ content: 'Hello', model: 'm' }], { done: false, end: false });
+    await released;
+    await reply.sse(rest);
+  });
+  return release;
+}
+
+const FINAL = { content: '', model: 'm', is_final: true, usage: { prompt_tokens: 1, completion_tokens: 1 } };
+
 describe('chat: stderr closed by its reader (`chat ... 2>&1 | head -1`)', () => {
   it('the answer was delivered: exit 0, not 1 (an uncaught EPIPE)', async () => {
-    gateway = await startTestGateway();
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    gateway.route(async (_, reply) => {
-      await reply.sse([{ content: 'Hello', model: 'm' }], { done: false, end: false });
-      await released;
-      await reply.sse([{ content: '', model: 'm', is_final: true, usage: { prompt_tokens: 1, completion_tokens: 1 } }]);
-    });
-    cli = spawnCli(['chat', 'hi', '--server', gateway.url]);
+    const release = await helloThenHeld([FINAL]);
+    cli = spawnCli(['chat', 'hi', '--server', gateway!.url]);
     await cli.waitForStdout('Hello');
     cli.child.stderr!.destroy(); // the reader is gone: the summary line at the end meets EPIPE
     release();
@@ -41,15 +52,8 @@ describe('chat: stderr closed by its reader (`chat ... 2>&1 | head -1`)', () => 
 
 describe('chat: stdout closed by its reader (`chat ... | head -1`)', () => {
   it('stops quietly: exit 0, no error line', async () => {
-    gateway = await startTestGateway();
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    gateway.route(async (_, reply) => {
-      await reply.sse([{ content: 'Hello', model: 'm' }], { done: false, end: false });
-      await released;
-      await reply.sse([{ content: ' world', model: 'm' }, { content: '', model: 'm', is_final: true, usage: { prompt_tokens: 1, completion_tokens: 1 } }]);
-    });
-    cli = spawnCli(['chat', 'hi', '--server', gateway.url]);
+    const release = await helloThenHeld([{ content: ' world', model: 'm' }, FINAL]);
+    cli = spawnCli(['chat', 'hi', '--server', gateway!.url]);
     await cli.waitForStdout('Hello');
     cli.child.stdout!.destroy(); // the reader is gone: the rest of the answer meets EPIPE
     release();
