@@ -4,7 +4,9 @@ import { AddressInfo } from 'node:net';
 import {
   ConnectionError,
   GatewayError,
+  LlmGatewayClient,
   LLMProviderError,
+  LLMRequest,
   ModelNotFoundError,
   RequestTimeoutError,
   ResponseValidationError,
@@ -219,37 +221,37 @@ describe('chat$', () => {
     expect(sent.abortedByClient).toBe(true);
   });
 
-  it('a timeoutMs beyond what a timer keeps (2^31 ms and more) means "practically never", not "after 1 ms"', async () => {
+  /** Routes both endpoints to answer after 50 ms: a timer cut to 1 ms would fail them first. */
+  const answerBothAfter50ms = () =>
     ctx.gateway.route(async (req, reply) => {
       await delay(50);
       if (req.path.endsWith('/stream')) await reply.sse([{ content: 'streamed' }]);
       else reply.json(200, { content: 'ok' });
     });
-    const { client } = clientFor(ctx.gateway, { timeoutMs: 2 ** 31 });
-    expect(() => clientFor(ctx.gateway, { timeoutMs: Infinity })).not.toThrow();
-    const answer = await record(client.chat$(hello));
-    expect(answer.error).toBeUndefined();
-    expect(answer.values[0].content).toBe('ok');
-    const stream = await record(client.chatStream$(hello));
-    expect(stream.error).toBeUndefined();
-    expect(stream.values.map((c) => c.content)).toEqual(['streamed']);
-  });
 
-  it('a request `timeout` beyond what a timer keeps lengthens the wait to "practically never", not to "after 1 ms"', async () => {
-    ctx.gateway.route(async (req, reply) => {
-      await delay(50);
-      if (req.path.endsWith('/stream')) await reply.sse([{ content: 'streamed' }]);
-      else reply.json(200, { content: 'ok' });
-    });
-    const { client } = clientFor(ctx.gateway, { timeoutMs: 100 });
-    // 3 000 000 s: the client would wait 3e9 ms, past 2^31 - 1, which a timer would cut to 1 ms.
-    const request = { ...hello, timeout: 3_000_000 };
+  /** Both calls of `client` answer `request`, neither timing out. */
+  async function expectBothAnswer(client: LlmGatewayClient, request: LLMRequest): Promise<void> {
     const answer = await record(client.chat$(request));
     expect(answer.error).toBeUndefined();
     expect(answer.values[0].content).toBe('ok');
     const stream = await record(client.chatStream$(request));
     expect(stream.error).toBeUndefined();
     expect(stream.values.map((c) => c.content)).toEqual(['streamed']);
+  }
+
+  it('a timeoutMs beyond what a timer keeps (2^31 ms and more) means "practically never", not "after 1 ms"', async () => {
+    answerBothAfter50ms();
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 2 ** 31 });
+    expect(() => clientFor(ctx.gateway, { timeoutMs: Infinity })).not.toThrow();
+    await expectBothAnswer(client, hello);
+  });
+
+  it('a request `timeout` beyond what a timer keeps lengthens the wait to "practically never", not to "after 1 ms"', async () => {
+    answerBothAfter50ms();
+    const { client } = clientFor(ctx.gateway, { timeoutMs: 100 });
+    // 3 000 000 s: the client would wait 3e9 ms, past 2^31 - 1, which a timer would cut to 1 ms.
+    const request = { ...hello, timeout: 3_000_000 };
+    await expectBothAnswer(client, request);
   });
 
   it('aborts the request when unsubscribed before the answer', async () => {
