@@ -6,6 +6,7 @@
  */
 import type { AxiosRequestConfig } from 'axios';
 
+/** The fields every request sets over an instance's defaults, each with why; spread into each request's config. */
 export const fixedRequestConfig = {
   responseType: 'stream',
   // We map every status ourselves, and read every body ourselves (as a stream: bounded, parsed to a typed error).
